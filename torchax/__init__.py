@@ -1,0 +1,68 @@
+"""torchax: the PyTorch API on JAX. `import torchax as torch`."""
+
+# NOTE: torch's default integer dtype is int64 and float64 arrays stay float64, so JAX's 64-bit mode
+# is on; every creation op passes an explicit dtype, so float32 stays the default float. torch's
+# default device is the CPU, so JAX places new arrays there until a tensor is moved (`.cuda()`, `.to`).
+import jax as _jax
+
+_jax.config.update("jax_enable_x64", True)
+_jax.config.update("jax_default_device", _jax.devices("cpu")[0])
+
+from torchax._device import device as device  # noqa: E402
+from torchax._dtype import (  # noqa: E402
+    bfloat16 as bfloat16, bool as bool, complex64 as complex64, complex128 as complex128, dtype as dtype,
+    finfo as finfo, float16 as float16, float32 as float32, float64 as float64, iinfo as iinfo, int8 as int8,
+    int16 as int16, int32 as int32, int64 as int64, uint8 as uint8, uint16 as uint16, uint32 as uint32,
+    uint64 as uint64, get_default_dtype as get_default_dtype, promote_types as promote_types,
+    set_default_dtype as set_default_dtype, result_type as _result_type,
+)
+# torch's dtype aliases
+from torchax._dtype import float16 as half, float32 as float, float64 as double  # noqa: E402,A004
+from torchax._dtype import int16 as short, int32 as int, int64 as long  # noqa: E402,A004
+from torchax._dtype import complex64 as cfloat, complex128 as cdouble, complex64 as chalf  # noqa: E402
+from torchax._tensor import Size as Size, Tensor as Tensor  # noqa: E402
+from torchax._state import set_default_device as set_default_device  # noqa: E402
+from torchax._printing import set_printoptions as set_printoptions, get_printoptions as get_printoptions  # noqa: E402
+from torchax import _ops  # noqa: E402
+from torchax._ops.creation import *  # noqa: E402,F401,F403
+from torchax._ops.pointwise import *  # noqa: E402,F401,F403
+from torchax._ops.comparison import *  # noqa: E402,F401,F403
+from torchax._ops.reduction import *  # noqa: E402,F401,F403
+from torchax._ops.sorting import *  # noqa: E402,F401,F403
+from torchax._ops.shape import *  # noqa: E402,F401,F403
+from torchax._ops.views import *  # noqa: E402,F401,F403
+from torchax._ops.indexing import *  # noqa: E402,F401,F403
+from torchax._ops.linalg import *  # noqa: E402,F401,F403
+from torchax import cuda as cuda, linalg as linalg  # noqa: E402
+
+_ops.install(Tensor)
+
+__version__ = "0.1.0"
+strided = "torch.strided"  # noqa: the only layout torchax has
+
+
+def is_tensor(obj) -> bool:  # noqa: A001
+    """torch.is_tensor."""
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input) -> bool:
+    """torch.is_floating_point."""
+    return input.is_floating_point()
+
+
+def is_complex(input) -> bool:
+    """torch.is_complex."""
+    return input.is_complex()
+
+
+def numel(input) -> int:
+    """torch.numel."""
+    return input.numel()
+
+
+def get_default_device() -> device:
+    """torch.get_default_device."""
+    from torchax import _state
+
+    return _state.default_device()

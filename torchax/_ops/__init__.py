@@ -1,0 +1,80 @@
+"""All ops, by theme. Importing this package registers every op; `install` puts them on Tensor."""
+
+from torchax import _registry
+from torchax._ops import creation, indexing, linalg, pointwise, comparison, reduction, shape, sorting, views  # noqa: F401
+from torchax._tensor import Tensor
+
+# (name, forward dunder, reflected dunder, in-place dunder): reflected ops swap the operands.
+_DUNDERS = (
+    ("add", "__add__", "__radd__", "__iadd__"),
+    ("sub", "__sub__", "__rsub__", "__isub__"),
+    ("mul", "__mul__", "__rmul__", "__imul__"),
+    ("div", "__truediv__", "__rtruediv__", "__itruediv__"),
+    ("floor_divide", "__floordiv__", "__rfloordiv__", "__ifloordiv__"),
+    ("remainder", "__mod__", "__rmod__", "__imod__"),
+    ("pow", "__pow__", "__rpow__", "__ipow__"),
+    ("matmul", "__matmul__", "__rmatmul__", "__imatmul__"),
+    ("bitwise_and", "__and__", "__rand__", "__iand__"),
+    ("bitwise_or", "__or__", "__ror__", "__ior__"),
+    ("bitwise_xor", "__xor__", "__rxor__", "__ixor__"),
+    ("bitwise_left_shift", "__lshift__", "__rlshift__", "__ilshift__"),
+    ("bitwise_right_shift", "__rshift__", "__rrshift__", "__irshift__"),
+    ("eq", "__eq__", None, None),
+    ("ne", "__ne__", None, None),
+    ("lt", "__lt__", None, None),
+    ("le", "__le__", None, None),
+    ("gt", "__gt__", None, None),
+    ("ge", "__ge__", None, None),
+)
+_UNARY_DUNDERS = (("neg", "__neg__"), ("positive", "__pos__"), ("abs", "__abs__"), ("bitwise_not", "__invert__"))
+
+
+def _inplace(fn, name):
+    def method(self, *args, **kwargs):
+        return self._inplace(fn(self, *args, **kwargs))
+
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
+def _reflected(fn):
+    return lambda self, other: fn(other, self)
+
+
+def _dunder_inplace(name):
+    def method(self, other):
+        return getattr(self, name + "_")(other)
+
+    return method
+
+
+def install(cls=Tensor) -> None:
+    """Install every op as a Tensor method (and in-place variant) unless Tensor defines it by hand."""
+    for name, opdef in _registry.OPS.items():
+        if opdef.method and name not in cls.__dict__ and not name.startswith("_"):
+            setattr(cls, name, opdef.fn)
+        if opdef.inplace and name + "_" not in cls.__dict__:
+            setattr(cls, name + "_", _inplace(opdef.fn, name + "_"))
+    for name, (fn, method, _) in _registry.COMPOSITES.items():
+        if method and name not in cls.__dict__:
+            setattr(cls, name, fn)
+    funcs = public_functions()
+    for name, fwd, rev, inp in _DUNDERS:
+        fn = funcs.get(name)
+        if fn is None:  # NOTE: temporary while op modules fill in
+            continue
+        setattr(cls, fwd, fn)
+        if rev:
+            setattr(cls, rev, _reflected(fn))
+        if inp:
+            setattr(cls, inp, _dunder_inplace(name))
+    for name, dunder in _UNARY_DUNDERS:
+        if name in funcs:
+            setattr(cls, dunder, funcs[name])
+
+
+def public_functions() -> dict:
+    """Every torch-level function: registered ops and composites meant as `torchax.<name>`."""
+    out = {n: o.fn for n, o in _registry.OPS.items() if not n.startswith("_")}
+    out.update({n: fn for n, (fn, _, function) in _registry.COMPOSITES.items() if function})
+    return out

@@ -1,0 +1,437 @@
+"""Tensor creation: torch.tensor, zeros/ones/full/empty (+_like, new_*), arange, linspace, eye, legacy types."""
+
+from __future__ import annotations
+
+import builtins
+import math
+import numbers
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from torchax import _device, _dtype, _state
+from torchax._registry import check_broadcast, composite, op
+from torchax._tensor import Tensor, wrap
+
+__all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like",
+           "ones_like", "full_like", "empty_like", "arange", "range", "linspace", "logspace", "eye", "scalar_tensor",
+           "empty_strided", "clone", "FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "LongTensor", "IntTensor",
+           "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor", "ComplexFloatTensor", "ComplexDoubleTensor"]
+
+
+# --- inferring dtypes from Python data ---------------------------------------------------------
+
+
+def _infer(data) -> _dtype.dtype:
+    """torch's dtype for nested Python data: bool < int64 < default float < default complex."""
+    if isinstance(data, Tensor):
+        return data.dtype
+    if isinstance(data, (np.ndarray, np.generic)):
+        return _dtype.from_jax(data.dtype)
+    if isinstance(data, (list, tuple)):
+        kinds = [_infer(x) for x in data]
+        out = None
+        for k in kinds:
+            out = k if out is None else _dtype.promote_types(out, k) if k._kind != out._kind else (
+                out if out._rank >= k._rank else k)
+        return out or _dtype.get_default_dtype()
+    if isinstance(data, builtins.bool):
+        return _dtype.bool
+    if isinstance(data, numbers.Integral):
+        return _dtype.int64
+    if isinstance(data, numbers.Real):
+        return _dtype.get_default_dtype()
+    if isinstance(data, numbers.Complex):
+        return _dtype.get_default_dtype().to_complex()
+    raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+
+
+def _to_numpy(data, dt: _dtype.dtype) -> np.ndarray:
+    if isinstance(data, Tensor):
+        return np.asarray(data._numpy(), dt.np)
+    if isinstance(data, (list, tuple)):
+        parts = [_to_numpy(x, dt) for x in data]
+        if len({p.shape for p in parts}) > 1:
+            raise ValueError(f"expected sequence of length {len(parts[0]) if parts[0].ndim else 0} at dim 1 "
+                             f"(got {len(parts[1]) if parts[1].ndim else 0})")
+        return np.stack(parts) if parts else np.zeros((0,), dt.np)
+    if isinstance(data, np.ndarray):
+        return data.astype(dt.np)
+    return np.asarray(data, dt.np)
+
+
+def _place(value, device, requires_grad=False) -> Tensor:
+    jd = _device.to_jax(device if device is not None else _state.default_device())
+    t = wrap(jax.device_put(value, jd))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
+    """torch.tensor: always copies; int -> int64, float -> default dtype, ndarray dtypes kept."""
+    if isinstance(data, Tensor):
+        warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.clone().detach() "
+                      "or sourceTensor.clone().detach().requires_grad_(True), rather than torch.tensor(sourceTensor).",
+                      UserWarning, stacklevel=2)
+    if isinstance(data, str) or data is None:
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    dt = _dtype.as_dtype(dtype) if dtype is not None else _infer(data)
+    return _place(jnp.asarray(_to_numpy(data, dt)), device, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """torch.as_tensor: returns `data` itself when it already is a Tensor of that dtype and device."""
+    if isinstance(data, Tensor):
+        return data.to(device=device, dtype=dtype)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False) -> Tensor:
+    """torch.asarray."""
+    if isinstance(obj, Tensor) and not copy:
+        out = obj.to(device=device, dtype=dtype)
+    else:
+        out = tensor(obj, dtype=dtype, device=device)
+    return out.requires_grad_(True) if requires_grad else out
+
+
+def from_numpy(ndarray) -> Tensor:
+    """torch.from_numpy: keeps the dtype; copies (see KNOWN_DIFFERENCES: no memory sharing with numpy)."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    try:
+        _dtype.from_jax(ndarray.dtype)
+    except TypeError:
+        raise TypeError(f"can't convert np.ndarray of type numpy.{ndarray.dtype}. The only supported types are: "
+                        "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint64, "
+                        "uint32, uint16, uint8, and bool.") from None
+    return _place(jnp.asarray(ndarray), None)
+
+
+# --- factories ---------------------------------------------------------------------------------
+
+
+def _size(size) -> tuple:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    out = []
+    for s in size:
+        if not isinstance(s, (numbers.Integral, Tensor)) or isinstance(s, Tensor) and s.is_floating_point():
+            raise TypeError(f"expected a sequence of integers as size, but got an element of type "
+                            f"{type(s).__name__}")
+        s = builtins.int(s)
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+        out.append(s)
+    return tuple(out)
+
+
+@op(method=False, dynamic=("fill_value",), differentiable=False)
+def _full(size, fill_value, dtype):
+    return jnp.full(size, fill_value, _dtype.JNP[dtype])
+
+
+def _factory(size, fill, dtype, device, requires_grad):
+    dt = _dtype.as_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
+    t = _full(size, fill, dt)
+    return _relocate(t, device, requires_grad)
+
+
+def _relocate(t: Tensor, device, requires_grad) -> Tensor:
+    d = _state.default_device() if device is None else _device.device(device)
+    if d.type != "cpu":
+        t = wrap(jax.device_put(t._value, _device.to_jax(d)))
+    elif device is not None:
+        _device.to_jax(d)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    """torch.zeros."""
+    return _maybe_out(_factory(_size(size), 0, dtype, device, requires_grad), out)
+
+
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    """torch.ones."""
+    return _maybe_out(_factory(_size(size), 1, dtype, device, requires_grad), out)
+
+
+def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
+          memory_format=None):
+    """torch.empty: zero-filled here (torch leaves memory uninitialised)."""
+    return _maybe_out(_factory(_size(size), 0, dtype, device, requires_grad), out)
+
+
+def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    """torch.empty_strided (the result is contiguous)."""
+    return _factory(_size((size,)), 0, dtype, device, requires_grad)
+
+
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    """torch.full: the dtype follows `fill_value` (bool, int64, default float, complex) unless given."""
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    dt = _dtype.as_dtype(dtype) if dtype is not None else _dtype.scalar_dtype(fill_value)
+    return _maybe_out(_factory(_size((size,)), fill_value, dt, device, requires_grad), out)
+
+
+def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    """torch.scalar_tensor: a 0-dim tensor, float by default."""
+    return _factory((), s, dtype, device, requires_grad)
+
+
+def _maybe_out(t, out):
+    if out is None:
+        return t
+    out._set_from(t)
+    return out
+
+
+def _like(input, fill, dtype, device, requires_grad):
+    return _factory(tuple(input.shape), fill, dtype if dtype is not None else input.dtype,
+                    device if device is not None else input.device, requires_grad)
+
+
+def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    """torch.zeros_like."""
+    return _like(input, 0, dtype, device, requires_grad)
+
+
+def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    """torch.ones_like."""
+    return _like(input, 1, dtype, device, requires_grad)
+
+
+def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    """torch.empty_like (zero-filled)."""
+    return _like(input, 0, dtype, device, requires_grad)
+
+
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    """torch.full_like."""
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    return _like(input, fill_value, dtype, device, requires_grad)
+
+
+# --- Tensor.new_* ----------------------------------------------------------------------------------
+
+
+def _new_factory(fill):
+    def method(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+        return _factory(_size(size), fill, dtype if dtype is not None else self.dtype,
+                        device if device is not None else self.device, requires_grad)
+
+    return method
+
+
+Tensor.new_zeros = _new_factory(0)
+Tensor.new_ones = _new_factory(1)
+Tensor.new_empty = _new_factory(0)
+
+
+def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None,
+              pin_memory=False):
+    return _factory(_size((size,)), fill_value, dtype if dtype is not None else self.dtype,
+                    device if device is not None else self.device, requires_grad)
+
+
+def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+    return tensor(data, dtype=dtype if dtype is not None else self.dtype,
+                  device=device if device is not None else self.device, requires_grad=requires_grad)
+
+
+Tensor.new_full = _new_full
+Tensor.new_tensor = _new_tensor
+
+
+# --- ranges -------------------------------------------------------------------------------------------
+
+
+@op(method=False, dynamic=("start", "step"), differentiable=False)
+def _arange(n, start, step, dtype):
+    # NOTE: values are computed in float64 (torch's accumulate type) and then cast, like torch's CPU kernel.
+    i = jnp.arange(n, dtype=jnp.float64 if dtype.is_floating_point else jnp.int64)
+    return (start + step * i).astype(_dtype.JNP[dtype])
+
+
+def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+           pin_memory=False):
+    """torch.arange: int64 when start, end and step are all integers, else the default float dtype."""
+    if end is None:
+        start, end = 0, start
+    start, end, step = (x.item() if isinstance(x, Tensor) else x for x in (start, end, step))
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0 and end != start:
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    if dtype is None:
+        ints = all(isinstance(x, numbers.Integral) for x in (start, end, step))
+        dtype = _dtype.int64 if ints else _dtype.get_default_dtype()
+    dt = _dtype.as_dtype(dtype)
+    n = max(math.ceil((end - start) / step), 0)
+    return _maybe_out(_relocate(_arange(n, start, step, dt), device, requires_grad), out)
+
+
+def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,  # noqa: A001
+          requires_grad=False):
+    """torch.range (deprecated in torch): includes `end`, float by default."""
+    warnings.warn("torch.range is deprecated and will be removed in a future release because its behavior is "
+                  "inconsistent with Python's range builtin. Instead, use torch.arange, which produces values "
+                  "in [start, end).", UserWarning, stacklevel=2)
+    if end is None:
+        start, end = 0, start
+    dt = _dtype.as_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
+    n = builtins.int(math.floor((end - start) / step)) + 1
+    return _maybe_out(_relocate(_arange(n, start, step, dt), device, requires_grad), out)
+
+
+@op(method=False, dynamic=("start", "end"), differentiable=False)
+def _linspace(start, end, steps, dtype):
+    # torch's CPU kernel: the first half counts up from start, the second half down from end.
+    jt = _dtype.JNP[dtype]
+    ct = jnp.float64 if not (dtype.is_floating_point or dtype.is_complex) else jt
+    start, end = jnp.asarray(start, ct), jnp.asarray(end, ct)
+    step = (end - start) / max(steps - 1, 1)
+    i = jnp.arange(steps)
+    half = steps // 2
+    out = jnp.where(i < half, start + step * i.astype(ct), end - step * (steps - 1 - i).astype(ct))
+    return out.astype(jt)
+
+
+def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """torch.linspace."""
+    start, end = (x.item() if isinstance(x, Tensor) else x for x in (start, end))
+    if steps < 0:
+        raise RuntimeError("linspace(): number of steps must be non-negative")
+    dt = _dtype.as_dtype(dtype) if dtype is not None else (
+        _dtype.get_default_dtype().to_complex() if isinstance(start, complex) or isinstance(end, complex)
+        else _dtype.get_default_dtype())
+    return _maybe_out(_relocate(_linspace(start, end, steps, dt), device, requires_grad), out)
+
+
+@op(method=False, dynamic=("start", "end", "base"), differentiable=False)
+def _logspace(start, end, steps, base, dtype):
+    exps = _linspace.__wrapped__(start, end, steps, _dtype.float64)
+    return jnp.power(jnp.asarray(base, jnp.float64), exps).astype(_dtype.JNP[dtype])
+
+
+def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """torch.logspace."""
+    dt = _dtype.as_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
+    return _maybe_out(_relocate(_logspace(start, end, steps, base, dt), device, requires_grad), out)
+
+
+@op(method=False, differentiable=False)
+def _eye(n, m, dtype):
+    return jnp.eye(n, m, dtype=_dtype.JNP[dtype])
+
+
+def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    """torch.eye."""
+    if n < 0 or (m is not None and m < 0):
+        raise RuntimeError(f"n must be greater or equal to 0, got {n if n < 0 else m}")
+    dt = _dtype.as_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
+    return _maybe_out(_relocate(_eye(n, n if m is None else m, dt), device, requires_grad), out)
+
+
+# --- conversions that are ops (so autograd and compile see them) ---------------------------------------
+
+
+@op(name="_to_copy")
+def _to_copy(input, dtype):
+    if input.dtype.kind == "c" and not dtype.is_complex:
+        input = input.real
+    return input.astype(_dtype.JNP[dtype])
+
+
+@op(method=False)
+def _copy_to(src, shape, dtype, device):
+    """`src` cast and broadcast to a destination's dtype and shape (the value `copy_` writes)."""
+    if src.dtype.kind == "c" and not dtype.is_complex:
+        src = src.real
+    check_broadcast(src.shape, shape)
+    return jnp.broadcast_to(src.astype(_dtype.JNP[dtype]), shape)
+
+
+@op(method=False)
+def _to_device(input, device):
+    return jax.device_put(input, device)
+
+
+# --- legacy constructors: torch.Tensor(2, 3), torch.FloatTensor([1, 2]), isinstance(x, torch.LongTensor) ---
+
+
+def _legacy_new(dt, args, device, cls=Tensor):
+    if len(args) == 1 and isinstance(args[0], (list, tuple, np.ndarray, Tensor)) and not _is_size(args[0]):
+        data = args[0]
+        t = tensor(data._numpy() if isinstance(data, Tensor) else data, dtype=dt, device=device)
+    else:
+        t = _factory(_size(args), 0, dt, device, False)
+    if cls is not Tensor:
+        t.__class__ = cls
+    return t
+
+
+def _is_size(x) -> bool:
+    from torchax._tensor import Size
+
+    return isinstance(x, Size)
+
+
+class _LegacyMeta(type):
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj.dtype is cls._legacy_dtype and obj.device.type == "cpu"
+
+    def __repr__(cls):
+        return f"<class 'torch.{cls.__name__}'>"
+
+    def __call__(cls, *args, device=None):
+        return _legacy_new(cls._legacy_dtype, args, device)
+
+
+def _legacy(name, dt):
+    return _LegacyMeta(name, (), {"_legacy_dtype": dt, "dtype": dt, "__module__": "torch"})
+
+
+FloatTensor = _legacy("FloatTensor", _dtype.float32)
+DoubleTensor = _legacy("DoubleTensor", _dtype.float64)
+HalfTensor = _legacy("HalfTensor", _dtype.float16)
+BFloat16Tensor = _legacy("BFloat16Tensor", _dtype.bfloat16)
+LongTensor = _legacy("LongTensor", _dtype.int64)
+IntTensor = _legacy("IntTensor", _dtype.int32)
+ShortTensor = _legacy("ShortTensor", _dtype.int16)
+CharTensor = _legacy("CharTensor", _dtype.int8)
+ByteTensor = _legacy("ByteTensor", _dtype.uint8)
+BoolTensor = _legacy("BoolTensor", _dtype.bool)
+ComplexFloatTensor = _legacy("ComplexFloatTensor", _dtype.complex64)
+ComplexDoubleTensor = _legacy("ComplexDoubleTensor", _dtype.complex128)
+
+
+@composite(function=False)
+def fill_(self, value):
+    """Tensor.fill_."""
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} "
+                               "dimensions.")
+        value = value.item()
+    self._write(jnp.full(self._value.shape, value, self._value.dtype))
+    return self
+
+
+@composite(function=False)
+def zero_(self):
+    """Tensor.zero_."""
+    return fill_(self, 0)
+
+
+@op()
+def clone(input, *, memory_format=None):
+    """torch.clone: a new tensor with its own storage (JAX arrays are immutable, so no copy is made)."""
+    return input

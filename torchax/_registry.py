@@ -1,0 +1,336 @@
+"""The op registry: each op is declared once as a pure JAX function; everything else is generated.
+
+`@op(...)` turns `impl(*arrays_and_python_values) -> array(s)` into the torch-level function. The
+dispatcher is the only code that knows about Tensors, type promotion, views and the tape:
+
+* arguments are split into tensors, *dynamic* Python scalars (operands, index starts) and a static
+  hashable spec; one `jax.jit` kernel is cached per (op, spec), so a new scalar value or a new index
+  never recompiles, and jit's own cache handles shapes and dtypes;
+* torch's type promotion runs inside the kernel at trace time (it only needs dtypes and ranks), so it
+  costs nothing per call;
+* a view op records the step (kernel, dynamic args) that derives its result from its input, so the
+  result aliases the input's storage (see `_tensor.py`).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from torchax import _dtype
+
+_SCALARS = (int, float, complex, np.number, np.bool_)
+
+
+@dataclass(eq=False)
+class OpDef:
+    name: str
+    impl: Callable[..., Any]
+    method: bool = True  # install as Tensor.<name>
+    inplace: bool = False  # install Tensor.<name>_
+    promote: tuple = ()  # parameter names that take part in torch type promotion
+    to_float: bool = False  # integer/bool promotion results compute in the default float dtype
+    dynamic: tuple = ()  # parameter names whose Python scalars are traced, not static
+    view: bool = False  # the (single) result aliases the first argument
+    jit: bool = True  # False: data-dependent output shapes, run on concrete arrays
+    differentiable: bool = True
+    out: bool = True  # accepts out=
+    result: Any = None  # a structseq class for named multi-output results (max(dim) -> values, indices)
+    fn: Callable[..., Any] = field(init=False, repr=False)
+    params: tuple = field(init=False, repr=False)
+    dyn_pos: frozenset = field(init=False, repr=False)
+
+
+OPS: dict[str, OpDef] = {}
+_KERNELS: dict = {}
+_T = object()  # marks a tensor slot in a spec
+
+
+def op(name: str | None = None, **flags) -> Callable[[Callable], Callable]:
+    """Register a pure-JAX implementation and return the torch-level function."""
+
+    def register(impl):
+        opdef = OpDef(name or impl.__name__.rstrip("_"), impl, **flags)
+        if opdef.name in OPS:
+            raise ValueError(f"op {opdef.name!r} is registered twice")
+        opdef.params = tuple(inspect.signature(impl).parameters)
+        dyn = set(opdef.promote) | set(opdef.dynamic)
+        opdef.dyn_pos = frozenset(i for i, p in enumerate(opdef.params) if p in dyn)
+        opdef.fn = _make_public(opdef)
+        OPS[opdef.name] = opdef
+        return opdef.fn
+
+    return register
+
+
+def _make_public(opdef: OpDef):
+    def fn(*args, **kwargs):
+        out = kwargs.pop("out", None) if opdef.out else None
+        result = dispatch(opdef, args, kwargs)
+        if out is not None:
+            return _write_out(out, result)
+        return result
+
+    fn.__name__ = fn.__qualname__ = opdef.name
+    fn.__doc__ = opdef.impl.__doc__
+    fn.__wrapped__ = opdef.impl
+    fn._opdef = opdef
+    return fn
+
+
+# --- splitting arguments ------------------------------------------------------------------------
+
+
+def _static(a):
+    """A hashable stand-in for a static argument."""
+    if isinstance(a, slice):
+        return (slice, a.start, a.stop, a.step)
+    if isinstance(a, list):
+        return (list, *map(_static, a))
+    if isinstance(a, tuple) and type(a) is not tuple:  # torch.Size and other tuple subclasses
+        return tuple(map(_static, a))
+    if isinstance(a, (np.integer, np.floating, np.bool_)):
+        return a.item()
+    if isinstance(a, np.ndarray):
+        return (np.ndarray, a.dtype.str, a.shape, a.tobytes())
+    return a
+
+
+def _unstatic(s):
+    if isinstance(s, tuple) and s:
+        if s[0] is slice:
+            return slice(*s[1:])
+        if s[0] is list:
+            return [_unstatic(x) for x in s[1:]]
+        if s[0] is np.ndarray:
+            return np.frombuffer(s[3], dtype=s[1]).reshape(s[2])
+        return tuple(_unstatic(x) for x in s)
+    return s
+
+
+class _Dyn:
+    """Spec entry for a traced Python scalar; remembers its Python type for promotion."""
+
+    __slots__ = ("kind",)
+
+    def __init__(self, kind):
+        self.kind = kind
+
+    def __eq__(self, other):
+        return type(other) is _Dyn and other.kind is self.kind
+
+    def __hash__(self):
+        return hash(self.kind)
+
+
+_DYN = {t: _Dyn(t) for t in (bool, int, float, complex)}
+
+
+def _split(a, dynamic: bool, tensors: list, dyn: list, Tensor):
+    if isinstance(a, Tensor):
+        tensors.append(a)
+        return _T
+    if type(a) in (list, tuple):
+        return (type(a), *(_split(x, dynamic, tensors, dyn, Tensor) for x in a))
+    if dynamic and isinstance(a, _SCALARS) and not isinstance(a, np.ndarray):
+        if isinstance(a, (np.number, np.bool_)):
+            a = a.item()
+        dyn.append(a)
+        return _DYN[type(a)]
+    return _static(a)
+
+
+def _fill(spec, tvals, dvals):
+    if spec is _T:
+        return next(tvals)
+    if type(spec) is _Dyn:
+        return next(dvals)
+    if type(spec) is tuple and spec and spec[0] in (list, tuple):
+        return spec[0](_fill(s, tvals, dvals) for s in spec[1:])
+    return _unstatic(spec)
+
+
+def fill_args(arg_spec, kw_spec, tvals, dvals):
+    """Rebuild (args, kwargs) from a spec and the tensor values and dynamic scalars it stands for."""
+    tvals, dvals = iter(tvals), iter(dvals)
+    args = [_fill(s, tvals, dvals) for s in arg_spec]
+    return args, {k: _fill(s, tvals, dvals) for k, s in kw_spec}
+
+
+# --- the kernel: promotion + impl, traced once per spec ------------------------------------------
+
+
+def _promote(opdef, bound: dict, specs: dict):
+    """Cast the promoted operands in `bound` to torch's result type (runs at trace time)."""
+    tensors, scalars = [], []
+    for p in opdef.promote:
+        v, s = bound.get(p), specs.get(p)
+        if v is None:
+            continue
+        if type(s) is _Dyn:  # scalars in promoted positions are always traced
+            scalars.append(s.kind(0))
+        elif isinstance(v, (list, tuple)):
+            tensors.extend((_dtype.from_jax(x.dtype), x.ndim) for x in v)
+        else:
+            tensors.append((_dtype.from_jax(v.dtype), v.ndim))
+    if len(tensors) > 1:
+        broadcast_shapes(*(bound[p].shape for p in opdef.promote if hasattr(bound.get(p), "shape")))
+    rt = _dtype.result_type(tensors, scalars)
+    if opdef.to_float and not (rt.is_floating_point or rt.is_complex):
+        rt = _dtype.get_default_dtype()
+    jt = _dtype.JNP[rt]
+    for p in opdef.promote:
+        v = bound.get(p)
+        if isinstance(v, (list, tuple)):
+            bound[p] = type(v)(x.astype(jt) for x in v)
+        elif v is not None:
+            bound[p] = jnp.asarray(v, jt)
+
+
+def _build_kernel(opdef: OpDef, arg_spec: tuple, kw_spec: tuple):
+    params = opdef.params
+    impl = opdef.impl
+
+    def pure(tvals, dvals):
+        args, kwargs = fill_args(arg_spec, kw_spec, tvals, dvals)
+        if opdef.promote:
+            bound = dict(zip(params, args))
+            specs = dict(zip(params, arg_spec))
+            bound.update(kwargs)
+            specs.update(kw_spec)
+            _promote(opdef, bound, specs)
+            args = [bound[p] for p in params[: len(args)]]
+            kwargs = {k: bound[k] for k in kwargs}
+        return impl(*args, **kwargs)
+
+    return jax.jit(pure) if opdef.jit else pure
+
+
+def kernel(opdef: OpDef, arg_spec: tuple, kw_spec: tuple):
+    key = (opdef, arg_spec, kw_spec, _dtype._default[0])
+    k = _KERNELS.get(key)
+    if k is None:
+        k = _KERNELS[key] = _build_kernel(opdef, arg_spec, kw_spec)
+    return k, key
+
+
+# --- dispatch -----------------------------------------------------------------------------------
+
+_hooks: dict[str, Callable] = {}  # "wrap", "tensor_type", "autograd": installed by _tensor / autograd
+
+
+def dispatch(opdef: OpDef, args: tuple, kwargs: dict):
+    Tensor = _hooks["tensor_type"]
+    tensors: list = []
+    dyn: list = []
+    dyn_pos = opdef.dyn_pos
+    arg_spec = tuple(_split(a, i in dyn_pos, tensors, dyn, Tensor) for i, a in enumerate(args))
+    if kwargs:
+        dynk = set(opdef.promote) | set(opdef.dynamic)
+        kw_spec = tuple((k, _split(v, k in dynk, tensors, dyn, Tensor)) for k, v in kwargs.items())
+    else:
+        kw_spec = ()
+    try:
+        k, key = kernel(opdef, arg_spec, kw_spec)
+        tvals = [t._value for t in tensors]
+        return _hooks["run"](opdef, k, key, tensors, tvals, dyn)
+    except TorchError:
+        raise
+    except (TypeError, ValueError, IndexError) as e:  # JAX's complaints become torch's error types
+        raise _translate(opdef, e) from None
+
+
+class TorchError(Exception):
+    """Marker base: errors raised deliberately with torch's type and message pass through unchanged."""
+
+
+class TorchRuntimeError(TorchError, RuntimeError):
+    pass
+
+
+def broadcast_shapes(*shapes) -> tuple:
+    """torch's broadcasting, with torch's message when the shapes do not broadcast."""
+    nd = max((len(s) for s in shapes), default=0)
+    out = [1] * nd
+    for s in shapes:
+        for i, n in enumerate(s, nd - len(s)):
+            if n != out[i]:
+                if out[i] != 1 and n != 1:
+                    a, b = out[i], n
+                    raise TorchRuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) at "
+                                            f"non-singleton dimension {i}")
+                out[i] = n if n != 1 else out[i]
+    return tuple(out)
+
+
+def check_broadcast(src, dst) -> None:
+    """`src` must broadcast to exactly `dst` (what in-place ops and copy_ need)."""
+    if broadcast_shapes(src, dst) != tuple(dst):
+        raise TorchRuntimeError(f"output with shape {list(dst)} doesn't match the broadcast shape "
+                                f"{list(broadcast_shapes(src, dst))}")
+
+
+def _translate(opdef: OpDef, e: Exception) -> Exception:
+    msg = str(e).split("\n")[0]
+    if isinstance(e, TorchError):
+        return e
+    if isinstance(e, IndexError):
+        return IndexError(f"{opdef.name}: {msg}")
+    return RuntimeError(f"{opdef.name}(): {msg}")
+
+
+def _write_out(out, result):
+    if isinstance(result, tuple):
+        if not isinstance(out, (tuple, list)) or len(out) != len(result):
+            raise TypeError(f"out= must be a tuple of {len(result)} tensors")
+        for o, r in zip(out, result):
+            o._set_from(r)
+        return type(result)(*out) if hasattr(result, "_fields") else tuple(out)
+    out._set_from(result)
+    return out
+
+
+# --- structseq: torch.return_types -----------------------------------------------------------------
+
+
+def structseq(name: str, fields: tuple[str, ...]):
+    """A `torch.return_types.<name>` class: a tuple with named fields and torch's repr."""
+
+    def __repr__(self):
+        body = ",\n".join(f"{f}={v!r}" for f, v in zip(fields, self))
+        return f"torch.return_types.{name}(\n{body})"
+
+    def __new__(cls, *values):
+        if len(values) == 1 and len(fields) != 1:
+            values = tuple(values[0])
+        return tuple.__new__(cls, values)
+
+    ns = {f: property(functools.partial(lambda i, self: self[i], i)) for i, f in enumerate(fields)}
+    ns.update(__repr__=__repr__, __new__=__new__, _fields=fields, __slots__=(), n_fields=len(fields),
+              __module__="torch.return_types",
+              __reduce__=lambda self: (type(self), (tuple(self),)))
+    return type(name, (tuple,), ns)
+
+
+# --- composites: torch functions written in terms of other ops (no kernel of their own) ----------
+
+COMPOSITES: dict[str, tuple[Callable, bool, bool]] = {}  # name -> (fn, is a method, is a function)
+
+
+def composite(name: str | None = None, *, method: bool = True, function: bool = True):
+    """Register a Python function built from other ops as `torchax.<name>` and/or `Tensor.<name>`."""
+
+    def register(fn):
+        n = name or fn.__name__
+        if n in COMPOSITES or n in OPS:
+            raise ValueError(f"op {n!r} is registered twice")
+        COMPOSITES[n] = (fn, method, function)
+        return fn
+
+    return register

@@ -1,0 +1,36 @@
+"""The only mutable global state of torchax: grad mode and the default device.
+
+Grad mode is thread-local, as in torch. (Autocast, RNG and print options join this module as they land.)
+"""
+
+from __future__ import annotations
+
+import threading
+
+from torchax import _device
+
+
+class _Local(threading.local):
+    grad_enabled = True
+    inference = False
+
+
+_local = _Local()
+_default_device = [_device.CPU]
+
+
+def is_grad_enabled() -> bool:
+    return _local.grad_enabled
+
+
+def set_grad_enabled_(mode: bool) -> None:
+    _local.grad_enabled = bool(mode)
+
+
+def default_device() -> _device.device:
+    return _default_device[0]
+
+
+def set_default_device(d) -> None:
+    """torch.set_default_device."""
+    _default_device[0] = _device.CPU if d is None else _device.device(d)

@@ -1,0 +1,628 @@
+"""torchax.Tensor: a JAX array in a shared storage cell, with torch's views, attributes and protocols.
+
+A Tensor owns (or shares) a `_Storage` cell holding one JAX array and a version counter. A
+non-view tensor reads the cell directly. A view also holds the chain of steps from the base
+(see `_views.py`); it re-derives its value when the cell's version moved, and an in-place write
+through it is scattered back into the base, so every alias sees it, as in torch.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from torchax import _device, _dtype, _state, _views
+from torchax import _registry
+
+
+class _Storage:
+    __slots__ = ("value", "version")
+
+    def __init__(self, value):
+        self.value = value
+        self.version = 0
+
+
+class Size(tuple):
+    """torch.Size: a tuple of ints that prints as `torch.Size([2, 3])`."""
+
+    def __repr__(self):
+        return f"torch.Size([{', '.join(map(str, self))}])"
+
+    def numel(self) -> int:
+        return math.prod(self)
+
+    def __getitem__(self, i):
+        r = super().__getitem__(i)
+        return Size(r) if isinstance(i, slice) else r
+
+    def __add__(self, other):
+        return Size(tuple(self) + tuple(other))
+
+    def __reduce__(self):
+        return (Size, (tuple(self),))
+
+
+def _new(cls, storage, view=None):
+    t = object.__new__(cls)
+    t._storage = storage
+    t._view = view
+    t._cache = None
+    t._cache_v = -1
+    t._layout = None
+    t._requires_grad = False
+    t.grad = None
+    t.grad_fn = None
+    t._base = None
+    return t
+
+
+def wrap(value) -> Tensor:
+    """A new non-view Tensor holding the JAX array `value`."""
+    return _new(Tensor, _Storage(value))
+
+
+def _shape_arg(args) -> tuple:
+    """`view(2, 3)`, `view((2, 3))` and `view([2, 3])` all mean shape (2, 3)."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = args[0]
+    return tuple(builtins.int(a) for a in args)
+
+
+class Tensor:
+    """torchax implementation of `torch.Tensor`."""
+
+    __slots__ = ("_storage", "_view", "_cache", "_cache_v", "_layout", "_requires_grad", "grad", "grad_fn",
+                 "_base", "__weakref__", "__dict__")
+    __array_priority__ = 1000  # numpy defers `ndarray * tensor` to Tensor.__rmul__
+
+    def __new__(cls, *args, device=None):
+        """Legacy constructor: `Tensor(2, 3)` (uninitialised float), `Tensor([1, 2])`, `Tensor()`."""
+        from torchax._ops.creation import _legacy_new
+
+        return _legacy_new(_dtype.get_default_dtype(), args, device, cls)
+
+    # --- the value ------------------------------------------------------------------------------
+
+    @property
+    def _value(self):
+        if self._view is None:
+            return self._storage.value
+        st = self._storage
+        if self._cache_v != st.version:
+            self._cache = _views.read(self._view, st.value)
+            self._cache_v = st.version
+        return self._cache
+
+    def _write(self, new) -> None:
+        """Replace this tensor's elements with `new` (same shape and dtype), through any view."""
+        st = self._storage
+        if self._view is None:
+            st.value = new
+            st.version += 1
+            return
+        _check_no_overlap(self)
+        st.value = _views.write(self._view, st.value, new)
+        st.version += 1
+        self._cache, self._cache_v = new, st.version
+
+    def _alias(self, cls=None) -> Tensor:
+        """A new Tensor sharing this one's storage and view (the basis of `detach` and `.data`)."""
+        t = _new(cls or Tensor, self._storage, self._view)
+        t._cache, t._cache_v, t._layout = self._cache, self._cache_v, self._layout
+        t._base = self._base
+        return t
+
+    # --- metadata -------------------------------------------------------------------------------
+
+    @property
+    def shape(self) -> Size:
+        return Size(self._value.shape)
+
+    def size(self, dim=None):
+        shape = self._value.shape
+        if dim is None:
+            return Size(shape)
+        return shape[_wrap_dim(dim, len(shape))]
+
+    @property
+    def dtype(self) -> _dtype.dtype:
+        return _dtype.from_jax(self._value.dtype)
+
+    @property
+    def device(self) -> _device.device:
+        v = self._value
+        if isinstance(v, jax.core.Tracer):
+            return _state.default_device()
+        return _device.from_jax(next(iter(v.devices())))
+
+    @property
+    def ndim(self) -> int:
+        return self._value.ndim
+
+    def dim(self) -> int:
+        return self._value.ndim
+
+    ndimension = dim
+
+    def numel(self) -> int:
+        return self._value.size
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self._value.dtype.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self._value.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self._value.size * self._value.dtype.itemsize
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    @property
+    def is_cpu(self) -> bool:
+        return self.device.type == "cpu"
+
+    is_sparse = False
+    is_quantized = False
+    is_meta = False
+    is_mkldnn = False
+    is_nested = False
+
+    @property
+    def layout(self):
+        from torchax import strided
+
+        return strided
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.is_floating_point
+
+    def is_complex(self) -> bool:
+        return self.dtype.is_complex
+
+    def is_signed(self) -> bool:
+        return self.dtype.is_signed
+
+    def get_device(self) -> int:
+        d = self.device
+        return -1 if d.type == "cpu" else d.index or 0
+
+    # --- strides ----------------------------------------------------------------------------------
+
+    def _strided(self) -> tuple[tuple, tuple, int]:
+        if self._view is None:
+            shape = self._value.shape
+            return shape, _views.contiguous_strides(shape), 0
+        if self._layout is None:
+            self._layout = _views.layout(self._view, self._storage.value.shape)
+        return self._layout
+
+    def stride(self, dim=None):
+        strides = self._strided()[1]
+        return strides if dim is None else strides[_wrap_dim(dim, len(strides))]
+
+    def storage_offset(self) -> int:
+        return self._strided()[2]
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        if self._view is None:
+            return True
+        shape, strides, _ = self._strided()
+        return _views.is_contiguous(shape, strides)
+
+    def contiguous(self, memory_format=None) -> Tensor:
+        return self if self.is_contiguous() else self.clone()
+
+    def data_ptr(self) -> int:
+        """A stand-in address: equal for tensors that share storage and offset, as in torch."""
+        return id(self._storage) * 16 + self.storage_offset() * self.element_size()
+
+    def untyped_storage(self):
+        return _StorageRef(self._storage)
+
+    # --- autograd attributes (the engine lives in torchax.autograd) -------------------------------
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag) -> None:
+        flag = builtins.bool(flag)
+        if self.grad_fn is not None and not flag:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a computed variable "
+                "in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
+            )
+        if flag and not (self.dtype.is_floating_point or self.dtype.is_complex):
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+        self._requires_grad = flag
+
+    def requires_grad_(self, requires_grad=True) -> Tensor:
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    def detach(self) -> Tensor:
+        return self._alias()
+
+    def detach_(self) -> Tensor:
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    @property
+    def data(self) -> Tensor:
+        return self._alias()
+
+    @data.setter
+    def data(self, other: Tensor) -> None:
+        self._storage, self._view = other._storage, other._view
+        self._cache, self._cache_v, self._layout = other._cache, other._cache_v, other._layout
+
+    # --- Python protocols -------------------------------------------------------------------------
+
+    def _numpy(self) -> np.ndarray:
+        return np.asarray(jax.device_get(self._value))
+
+    def numpy(self, *, force=False) -> np.ndarray:
+        """A numpy copy (JAX buffers cannot be shared writable with numpy; see KNOWN_DIFFERENCES)."""
+        if self.requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return np.array(self._numpy())
+
+    def __array__(self, dtype=None, copy=None):
+        a = self._numpy()
+        return a if dtype is None else a.astype(dtype)
+
+    def item(self):
+        v = self._value
+        if v.size != 1:
+            raise RuntimeError(f"a Tensor with {v.size} elements cannot be converted to Scalar")
+        return _py_scalar(np.asarray(jax.device_get(v)).reshape(()))
+
+    def tolist(self):
+        a = self._numpy()
+        if a.dtype == _dtype.bfloat16.np:
+            a = a.astype(np.float32)
+        return a.tolist()
+
+    def __len__(self) -> int:
+        if self._value.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._value.shape[0]
+
+    def __iter__(self):
+        if self._value.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __bool__(self) -> bool:
+        if self._value.size != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return builtins.bool(self.item())
+
+    def __int__(self) -> int:
+        return builtins.int(self.item())
+
+    def __float__(self) -> float:
+        return builtins.float(self.item())
+
+    def __complex__(self) -> complex:
+        return builtins.complex(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.is_floating_point or self.dtype.is_complex or self._value.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return builtins.int(self.item())
+
+    def __format__(self, spec: str) -> str:
+        if self._value.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    __hash__ = object.__hash__
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild, (self._numpy(), self.requires_grad))
+
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        new = wrap(self._value)
+        new.__class__ = type(self)
+        new._requires_grad = self._requires_grad
+        if self.grad is not None:
+            new.grad = self.grad.__deepcopy__(memo)
+        if self.__dict__:
+            import copy
+
+            new.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        memo[id(self)] = new
+        return new
+
+    def __repr__(self, *, tensor_contents=None) -> str:
+        from torchax import _printing
+
+        grad_fn = self.grad_fn
+        return _printing.format_tensor(
+            self._numpy(),
+            dtype_name=self.dtype.name,
+            default_float=_dtype.get_default_dtype().name,
+            device=str(self.device),
+            requires_grad=self.requires_grad,
+            grad_fn=None if grad_fn is None else grad_fn.name(),
+        )
+
+    __str__ = __repr__
+
+    # --- conversions --------------------------------------------------------------------------------
+
+    def to(self, *args, **kwargs) -> Tensor:
+        """Tensor.to(dtype) / to(device, dtype=None) / to(other); returns self when nothing changes."""
+        device, dtype, copy = _parse_to(args, kwargs)
+        out = self
+        if dtype is not None and dtype is not self.dtype:
+            out = out._to_copy(dtype)
+        if device is not None and device != self.device:
+            out = _move(out, device)
+        if copy and out is self:
+            out = self.clone()
+        return out
+
+    def cpu(self, memory_format=None) -> Tensor:
+        return self.to("cpu")
+
+    def cuda(self, device=None, non_blocking=False, memory_format=None) -> Tensor:
+        return self.to(_device.device("cuda", device if isinstance(device, int) else None)
+                       if not isinstance(device, (str, _device.device)) else device)
+
+    def type(self, dtype=None, non_blocking=False, **kwargs):
+        """Tensor.type(): the legacy type name ('torch.FloatTensor'), or a cast to a dtype/legacy type."""
+        if dtype is None:
+            prefix = "torch.cuda." if self.device.type == "cuda" else "torch."
+            return prefix + _LEGACY_NAMES[self.dtype]
+        if isinstance(dtype, str):
+            name = dtype.rsplit(".", 1)[-1]
+            by_name = {v: k for k, v in _LEGACY_NAMES.items()}
+            if name not in by_name:
+                raise ValueError(f"invalid type: '{dtype}'")
+            dtype = by_name[name]
+        return self.to(_dtype.as_dtype(dtype))
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.to(other.dtype)
+
+    # --- shape methods whose signature differs from the function ----------------------------------
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return self.view(other.shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        return self.reshape(other.shape)
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return self.expand(other.shape)
+
+    def repeat(self, *sizes) -> Tensor:
+        from torchax._ops.shape import repeat
+
+        return repeat(self, _shape_arg(sizes))
+
+    def tile(self, *dims) -> Tensor:
+        from torchax._ops.shape import tile
+
+        return tile(self, _shape_arg(dims))
+
+    def flip(self, *dims) -> Tensor:
+        from torchax._ops.shape import flip
+
+        return flip(self, _shape_arg(dims))
+
+    @property
+    def T(self) -> Tensor:
+        from torchax._ops.views import permute
+
+        return permute(self, tuple(range(self.ndim))[::-1])
+
+    @property
+    def mT(self) -> Tensor:
+        return self.transpose(-2, -1)
+
+    @property
+    def H(self) -> Tensor:
+        return self.T.conj() if self.is_complex() else self.T
+
+    @property
+    def mH(self) -> Tensor:
+        return self.mT.conj() if self.is_complex() else self.mT
+
+    # --- in-place basics ----------------------------------------------------------------------------
+
+    def _inplace(self, result: Tensor) -> Tensor:
+        """Make `result` (an op's output) this tensor's new value: the tail of every in-place op."""
+        value = result._value
+        mine = self._value
+        if value.shape != mine.shape:
+            raise RuntimeError(f"output with shape {list(mine.shape)} doesn't match the broadcast shape "
+                               f"{list(value.shape)}")
+        if value.dtype != mine.dtype:
+            if not _can_cast(_dtype.from_jax(value.dtype), _dtype.from_jax(mine.dtype)):
+                raise RuntimeError(f"result type {_TYPE_NAME(value.dtype)} can't be cast to the desired output "
+                                   f"type {_TYPE_NAME(mine.dtype)}")
+            value = _cast(value, mine.dtype)
+        self._write(value)
+        _registry._hooks["rebase"](self, result)
+        return self
+
+    def copy_(self, src, non_blocking=False) -> Tensor:
+        """Tensor.copy_: broadcast and cast `src` into this tensor."""
+        from torchax._ops.creation import _copy_to
+
+        if not isinstance(src, Tensor):
+            raise TypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not {type(src).__name__}")
+        return self._inplace(_copy_to(src, tuple(self.shape), self.dtype, self.device))
+
+    def _set_from(self, result: Tensor) -> None:
+        """Write an op's result into this tensor (`out=` and `copy_`), resizing a mismatched non-view."""
+        value = result._value
+        if not _can_cast(_dtype.from_jax(value.dtype), self.dtype):
+            raise RuntimeError(f"result type {_TYPE_NAME(value.dtype)} can't be cast to the desired output type "
+                               f"{_TYPE_NAME(self._value.dtype)}")
+        value = value.astype(self._value.dtype)
+        if value.shape != self._value.shape:
+            if self._view is not None:
+                raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
+                                   f"{list(value.shape)}")
+            self._layout = None
+        self._write(value)
+
+
+# --- helpers ------------------------------------------------------------------------------------------
+
+
+class _StorageRef:
+    """What `untyped_storage()` returns: identifies the shared storage cell (for `data_ptr` comparisons)."""
+
+    def __init__(self, storage):
+        self._s = storage
+
+    def data_ptr(self) -> int:
+        return id(self._s) * 16
+
+    def nbytes(self) -> int:
+        return self._s.value.size * self._s.value.dtype.itemsize
+
+    def size(self) -> int:
+        return self.nbytes()
+
+
+def _TYPE_NAME(np_dtype) -> str:
+    names = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long",
+             "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+             "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+    return names.get(_dtype.from_jax(np_dtype).name, _dtype.from_jax(np_dtype).name)
+
+
+def _can_cast(src: _dtype.dtype, dst: _dtype.dtype) -> bool:
+    """torch.can_cast: no complex -> real, float -> integral, or non-bool -> bool."""
+    cat = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+    return cat[src._kind] <= cat[dst._kind]
+
+
+def _check_no_overlap(t: Tensor) -> None:
+    shape, strides, _ = t._strided()
+    if any(s == 0 and n > 1 for n, s in zip(shape, strides)):
+        raise RuntimeError(
+            "unsupported operation: more than one element of the written-to tensor refers to a single memory "
+            "location. Please clone() the tensor before performing the operation."
+        )
+
+
+def _cast(value, np_dtype):
+    return value.astype(np_dtype)
+
+
+def _wrap_dim(dim, ndim: int) -> int:
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return dim % n
+
+
+def _py_scalar(a: np.ndarray):
+    if a.dtype == np.bool_:
+        return builtins.bool(a)
+    if a.dtype.kind in "iu":
+        return builtins.int(a)
+    if a.dtype.kind == "c":
+        return builtins.complex(a)
+    return builtins.float(a)
+
+
+def _rebuild(array, requires_grad):
+    t = wrap(jnp.asarray(array))
+    t._requires_grad = requires_grad
+    return t
+
+
+def _parse_to(args, kwargs):
+    device = kwargs.pop("device", None)
+    dtype = kwargs.pop("dtype", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    for a in args:
+        if isinstance(a, Tensor):
+            device, dtype = a.device, a.dtype
+        elif isinstance(a, _dtype.dtype):
+            dtype = a
+        elif isinstance(a, (str, _device.device, builtins.int)):
+            device = a
+        elif isinstance(a, builtins.bool):
+            continue  # non_blocking / copy given positionally
+        elif a is not None:
+            dtype = _dtype.as_dtype(a)
+    if device is not None:
+        device = _device.device(device)
+        _device.to_jax(device)  # raises torch's error for a device that does not exist
+        if device.type != "cpu" and device.index is None:
+            device = _device.device(device.type, 0)
+    return device, None if dtype is None else _dtype.as_dtype(dtype), copy
+
+
+def _move(t: Tensor, device) -> Tensor:
+    from torchax._ops.creation import _to_device
+
+    return _to_device(t, _device.to_jax(device))
+
+
+_LEGACY_NAMES = {
+    _dtype.float32: "FloatTensor", _dtype.float64: "DoubleTensor", _dtype.float16: "HalfTensor",
+    _dtype.bfloat16: "BFloat16Tensor", _dtype.int64: "LongTensor", _dtype.int32: "IntTensor",
+    _dtype.int16: "ShortTensor", _dtype.int8: "CharTensor", _dtype.uint8: "ByteTensor", _dtype.bool: "BoolTensor",
+    _dtype.complex64: "ComplexFloatTensor", _dtype.complex128: "ComplexDoubleTensor",
+}
+
+def _view_of(src: Tensor, key, dyn, index, value) -> Tensor:
+    t = _new(Tensor, src._storage, (src._view or ()) + ((key, dyn, index),))
+    t._cache, t._cache_v = value, src._storage.version
+    t._base = src if src._base is None else src._base
+    return t
+
+
+def _wrap_any(v):
+    return wrap(v) if isinstance(v, jax.Array) else v
+
+
+def run(opdef, kernel, key, tensors, tvals, dyn):
+    """Run a kernel and wrap its outputs (views alias their input's storage)."""
+    out = kernel(tvals, dyn)
+    if opdef.view:
+        src = tensors[0]
+        if isinstance(out, (tuple, list)):
+            return tuple(_view_of(src, key, dyn, i, o) for i, o in enumerate(out))
+        return _view_of(src, key, dyn, None, out)
+    if isinstance(out, (tuple, list)):
+        out = tuple(_wrap_any(o) for o in out)
+        return opdef.result(*out) if opdef.result else out
+    return _wrap_any(out)
+
+
+_registry._hooks.update(tensor_type=Tensor, run=run, rebase=lambda target, result: None)

@@ -1,0 +1,1 @@
+"""torchax.linalg: torch.linalg on jax.numpy.linalg."""
