@@ -66,3 +66,11 @@ def get_default_device() -> device:
     from torchax import _state
 
     return _state.default_device()
+
+
+from torchax import autograd as autograd  # noqa: E402
+from torchax.autograd import (  # noqa: E402
+    enable_grad as enable_grad, inference_mode as inference_mode, is_grad_enabled as is_grad_enabled,
+    no_grad as no_grad, set_grad_enabled as set_grad_enabled,
+)
+from torchax.autograd.grad_mode import is_inference_mode_enabled as is_inference_mode_enabled  # noqa: E402

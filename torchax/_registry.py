@@ -42,13 +42,15 @@ class OpDef:
     differentiable: bool = True
     out: bool = True  # accepts out=
     result: Any = None  # a structseq class for named multi-output results (max(dim) -> values, indices)
+    grad_name: str | None = None  # torch's grad_fn name when it is not <Name>Backward0
     fn: Callable[..., Any] = field(init=False, repr=False)
     params: tuple = field(init=False, repr=False)
     dyn_pos: frozenset = field(init=False, repr=False)
 
 
 OPS: dict[str, OpDef] = {}
-_KERNELS: dict = {}
+_KERNELS: dict = {}  # key -> jitted kernel
+RAW: dict = {}  # key -> the kernel's un-jitted function (autograd takes its VJP)
 _T = object()  # marks a tensor slot in a spec
 
 
@@ -209,14 +211,15 @@ def _build_kernel(opdef: OpDef, arg_spec: tuple, kw_spec: tuple):
             kwargs = {k: bound[k] for k in kwargs}
         return impl(*args, **kwargs)
 
-    return jax.jit(pure) if opdef.jit else pure
+    return pure
 
 
 def kernel(opdef: OpDef, arg_spec: tuple, kw_spec: tuple):
     key = (opdef, arg_spec, kw_spec, _dtype._default[0])
     k = _KERNELS.get(key)
     if k is None:
-        k = _KERNELS[key] = _build_kernel(opdef, arg_spec, kw_spec)
+        pure = RAW[key] = _build_kernel(opdef, arg_spec, kw_spec)
+        k = _KERNELS[key] = jax.jit(pure) if opdef.jit else pure
     return k, key
 
 

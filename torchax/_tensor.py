@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import warnings
 
 import jax
 import jax.numpy as jnp
@@ -55,8 +56,9 @@ def _new(cls, storage, view=None):
     t._cache_v = -1
     t._layout = None
     t._requires_grad = False
-    t.grad = None
+    t._grad = None
     t.grad_fn = None
+    t._out_idx = 0
     t._base = None
     return t
 
@@ -76,8 +78,8 @@ def _shape_arg(args) -> tuple:
 class Tensor:
     """torchax implementation of `torch.Tensor`."""
 
-    __slots__ = ("_storage", "_view", "_cache", "_cache_v", "_layout", "_requires_grad", "grad", "grad_fn",
-                 "_base", "__weakref__", "__dict__")
+    __slots__ = ("_storage", "_view", "_cache", "_cache_v", "_layout", "_requires_grad", "_grad", "grad_fn",
+                 "_out_idx", "_base", "__weakref__", "__dict__")
     __array_priority__ = 1000  # numpy defers `ndarray * tensor` to Tensor.__rmul__
 
     def __new__(cls, *args, device=None):
@@ -254,11 +256,80 @@ class Tensor:
         return self
 
     @property
+    def grad(self):
+        if self.grad_fn is not None and self._grad is None and not self.retains_grad:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute "
+                "won't be populated during autograd.backward(). If you indeed want the .grad field to be populated "
+                "for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor "
+                "by mistake, make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 "
+                "for more informations. (Triggered internally at /pytorch/build/aten/src/ATen/core/TensorBody.h:494.)",
+                UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
+                                f"{type(value).__name__}")
+            if tuple(value.shape) != tuple(self.shape):
+                raise RuntimeError(f"assigned grad has data of a different size")
+            if value.dtype is not self.dtype:
+                raise RuntimeError("assigned grad has data of a different type")
+        self._grad = value
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
+        """Tensor.backward: accumulate d(self)/d(leaf) into every leaf's `.grad`."""
+        from torchax import autograd
+
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def register_hook(self, hook):
+        """Tensor.register_hook: `hook(grad)` may return a replacement gradient."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        from torchax.autograd import _graph
+
+        node, idx = _graph.edge(self)
+        if node._tensor_hooks is None:
+            node._tensor_hooks = {}
+        hooks = node._tensor_hooks.setdefault(idx, [])
+        hooks.append(hook)
+        return _graph._Handle(hooks, hook)
+
+    def retain_grad(self) -> None:
+        """Tensor.retain_grad: keep `.grad` for this non-leaf tensor."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None:
+            return
+        import weakref
+
+        if self.grad_fn._retained is None:
+            self.grad_fn._retained = {}
+        self.grad_fn._retained[self._out_idx] = weakref.ref(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        fn = self.grad_fn
+        if fn is None or not fn._retained:
+            return False
+        ref = fn._retained.get(self._out_idx)
+        return ref is not None and ref() is self
+
+    @property
+    def output_nr(self) -> int:
+        return self._out_idx
+
+    @property
     def is_leaf(self) -> bool:
         return self.grad_fn is None
 
     def detach(self) -> Tensor:
-        return self._alias()
+        t = self._alias()
+        t._base = None  # NOTE: a detached view shares storage but writes through it are invisible to autograd
+        return t
 
     def detach_(self) -> Tensor:
         self.grad_fn = None
@@ -267,7 +338,7 @@ class Tensor:
 
     @property
     def data(self) -> Tensor:
-        return self._alias()
+        return self.detach()
 
     @data.setter
     def data(self, other: Tensor) -> None:
@@ -346,8 +417,8 @@ class Tensor:
         new = wrap(self._value)
         new.__class__ = type(self)
         new._requires_grad = self._requires_grad
-        if self.grad is not None:
-            new.grad = self.grad.__deepcopy__(memo)
+        if self._grad is not None:
+            new._grad = self._grad.__deepcopy__(memo)
         if self.__dict__:
             import copy
 
@@ -465,8 +536,18 @@ class Tensor:
                 raise RuntimeError(f"result type {_TYPE_NAME(value.dtype)} can't be cast to the desired output "
                                    f"type {_TYPE_NAME(mine.dtype)}")
             value = _cast(value, mine.dtype)
+        grad_mode = _state._local.grad_enabled
+        if grad_mode and self._requires_grad and self.grad_fn is None:
+            if self._base is not None:
+                raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
+                                   "operation.")
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        base = self._base if self._view is not None else None
+        track = grad_mode and (result._requires_grad or base is not None and base._requires_grad)
+        old_base = self._storage.value if track and base is not None else None
         self._write(value)
-        _registry._hooks["rebase"](self, result)
+        if track:
+            _rebase(self, result, base, old_base)
         return self
 
     def copy_(self, src, non_blocking=False) -> Tensor:
@@ -600,6 +681,21 @@ _LEGACY_NAMES = {
     _dtype.complex64: "ComplexFloatTensor", _dtype.complex128: "ComplexDoubleTensor",
 }
 
+def _rebase(t: Tensor, result: Tensor, base, old_base) -> None:
+    """Autograd after an in-place op: `t` now carries `result`'s history (through its base if a view)."""
+    from torchax.autograd import _graph
+
+    if base is None:
+        t.grad_fn, t._out_idx, t._requires_grad = result.grad_fn, result._out_idx, result._requires_grad
+        return
+    chain = t._view
+    new_base, _ = _graph.custom("CopySlices", _views.scatter_fn(chain), [base, result],
+                                values=[old_base, result._value.astype(old_base.dtype)])
+    base.grad_fn, base._out_idx, base._requires_grad = new_base.grad_fn, 0, True
+    view, _ = _graph.custom("AsStridedBackward0", _views.read_fn(chain), [base])
+    t.grad_fn, t._out_idx, t._requires_grad = view.grad_fn, 0, True
+
+
 def _view_of(src: Tensor, key, dyn, index, value) -> Tensor:
     t = _new(Tensor, src._storage, (src._view or ()) + ((key, dyn, index),))
     t._cache, t._cache_v = value, src._storage.version
@@ -612,8 +708,16 @@ def _wrap_any(v):
 
 
 def run(opdef, kernel, key, tensors, tvals, dyn):
-    """Run a kernel and wrap its outputs (views alias their input's storage)."""
-    out = kernel(tvals, dyn)
+    """Run a kernel and wrap its outputs (views alias their input's storage); record it for autograd."""
+    if opdef.differentiable and _state._local.grad_enabled and any(t._requires_grad for t in tensors):
+        from torchax.autograd import _graph
+
+        return _graph.record(opdef, key, tensors, tvals, dyn,
+                             lambda out: _wrap_outputs(opdef, key, tensors, dyn, out))
+    return _wrap_outputs(opdef, key, tensors, dyn, kernel(tvals, dyn))
+
+
+def _wrap_outputs(opdef, key, tensors, dyn, out):
     if opdef.view:
         src = tensors[0]
         if isinstance(out, (tuple, list)):
@@ -625,4 +729,4 @@ def run(opdef, kernel, key, tensors, tvals, dyn):
     return _wrap_any(out)
 
 
-_registry._hooks.update(tensor_type=Tensor, run=run, rebase=lambda target, result: None)
+_registry._hooks.update(tensor_type=Tensor, run=run)

@@ -49,20 +49,36 @@ def read(chain, base):
     return f(base, [d for _, d, _ in chain])
 
 
+def read_fn(chain):
+    """The chain as a plain JAX function of the base (differentiable; used by autograd)."""
+    replay, dyns = _replay(_keys(chain)), [d for _, d, _ in chain]
+    return lambda base: replay(base, dyns)
+
+
+def scatter_fn(chain):
+    """base, new -> base with `new` written into the view (differentiable in both)."""
+    replay, dyns = _replay(_keys(chain)), [d for _, d, _ in chain]
+
+    def scatter(base, new):
+        return _scatter(replay, base, new, dyns)
+
+    return scatter
+
+
+def _scatter(replay, base, new, dyns):
+    itype = jnp.int32 if base.size < 2**31 else jnp.int64
+    idx = replay(jnp.arange(base.size, dtype=itype).reshape(base.shape), dyns)
+    flat = base.reshape(-1).at[idx.reshape(-1)].set(new.reshape(-1), unique_indices=True)
+    return flat.reshape(base.shape)
+
+
 def write(chain, base, new):
     """The base array after writing `new` into the view `chain` of it."""
     keys = _keys(chain)
     f = _WRITE.get(keys)
     if f is None:
         replay = _replay(keys)
-
-        def scatter(base, new, dyns):
-            itype = jnp.int32 if base.size < 2**31 else jnp.int64
-            idx = replay(jnp.arange(base.size, dtype=itype).reshape(base.shape), dyns)
-            flat = base.reshape(-1).at[idx.reshape(-1)].set(new.reshape(-1), unique_indices=True)
-            return flat.reshape(base.shape)
-
-        f = _WRITE[keys] = jax.jit(scatter)
+        f = _WRITE[keys] = jax.jit(lambda base, new, dyns: _scatter(replay, base, new, dyns))
     return f(base, new, [d for _, d, _ in chain])
 
 

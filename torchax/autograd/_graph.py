@@ -1,0 +1,396 @@
+"""The autograd tape: Nodes built as ops run, and the engine that walks them backwards.
+
+An op that runs with grad enabled on inputs that require grad calls a cached `jax.jit` of
+`jax.vjp(op)`, which returns the outputs and the VJP closure (a pytree of residuals). The Node keeps
+that closure and edges `(node, output_index)` to its inputs' producers (`AccumulateGrad` for leaves).
+`backward` sorts the Nodes reachable from the roots topologically, applies each VJP through another
+cached jit, and sums cotangents per (node, output). With `create_graph=True` a VJP is applied as an
+op of its own — a function of the op's original inputs and the cotangents — so it is recorded too.
+"""
+
+from __future__ import annotations
+
+import re
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from torchax import _registry, _state
+
+
+class Node:
+    """A backward function (`grad_fn`): torch.autograd.graph.Node."""
+
+    __slots__ = ("_name", "_vjp", "_edges", "_out_meta", "_multi", "_fwd", "_inputs", "_pre_hooks", "_hooks",
+                 "_tensor_hooks", "_retained", "_released", "metadata", "__weakref__")
+
+    def __init__(self, name, vjp, edges, out_meta, fwd=None, inputs=None, multi=False):
+        self._name = name
+        self._vjp = vjp  # the VJP closure from jax.vjp (residuals inside)
+        self._edges = edges  # per tensor input: (node, index) or None when it needs no grad
+        self._out_meta = out_meta  # per output: (shape, jnp dtype, differentiable)
+        self._multi = multi  # the op returned a tuple (its VJP takes a tuple of cotangents)
+        self._fwd = fwd  # function of the differentiable input values (for create_graph)
+        self._inputs = inputs  # the differentiable input Tensors (for create_graph)
+        self._pre_hooks = []
+        self._hooks = []
+        self._tensor_hooks = None  # {output index: [hook]}: Tensor.register_hook on non-leaves
+        self._retained = None  # {output index: weakref to Tensor}: Tensor.retain_grad
+        self._released = False
+        self.metadata = {}
+
+    def name(self) -> str:
+        return self._name
+
+    def __repr__(self):
+        return f"<{self._name} object at {hex(id(self))}>"
+
+    @property
+    def next_functions(self) -> tuple:
+        return tuple(e if e is not None else (None, 0) for e in self._edges)
+
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs) -> new grad_inputs or None, after this node runs."""
+        self._hooks.append(fn)
+        return _Handle(self._hooks, fn)
+
+    def register_prehook(self, fn):
+        """fn(grad_outputs) -> new grad_outputs or None, before this node runs."""
+        self._pre_hooks.append(fn)
+        return _Handle(self._pre_hooks, fn)
+
+    def _apply(self, cts: list, create_graph: bool) -> list:
+        """Gradients for each differentiable input, given a cotangent (or None) for each output."""
+        if self._released:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time (or directly access saved tensors after they "
+                "have already been freed). Saved intermediate values of the graph are freed when you call "
+                ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+                "graph a second time or if you need to access saved tensors after calling backward."
+            )
+        full = []
+        for ct, (shape, dt, diff) in zip(cts, self._out_meta):
+            if not diff:
+                full.append(np.zeros(shape, jax.dtypes.float0))
+            elif ct is None:
+                full.append(jnp.zeros(shape, dt))
+            else:
+                full.append(ct)
+        ct = tuple(full) if self._multi else full[0]
+        if create_graph and self._fwd is not None:
+            return _differentiable_vjp(self, ct)
+        return list(_apply_vjp(self._vjp, ct))
+
+    def _release(self):
+        self._vjp = None
+        self._fwd = None
+        self._inputs = None
+        self._released = True
+
+
+class AccumulateGrad(Node):
+    """The sink of a leaf tensor: adds incoming gradients into `.grad`."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, tensor):
+        super().__init__("torch::autograd::AccumulateGrad", None, (), None)
+        self.variable = tensor
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+class _Handle:
+    """A removable hook handle (torch.utils.hooks.RemovableHandle)."""
+
+    def __init__(self, hooks, fn):
+        self._hooks, self._fn = hooks, fn
+
+    def remove(self):
+        if self._fn in self._hooks:
+            self._hooks.remove(self._fn)
+
+
+@jax.jit
+def _apply_vjp(vjp, ct):
+    return vjp(ct)
+
+
+def grad_name(opname: str) -> str:
+    """torch's grad_fn name for an op: add -> AddBackward0, index_select -> IndexSelectBackward0."""
+    return "".join(p.capitalize() for p in re.split(r"_+", opname.strip("_")) if p) + "Backward0"
+
+
+# --- recording ------------------------------------------------------------------------------------
+
+_VJP_KERNELS: dict = {}
+
+
+def _split_diff(tensors, tvals):
+    mask = tuple(t._requires_grad for t in tensors)
+    return mask, [v for v, m in zip(tvals, mask) if m], [v for v, m in zip(tvals, mask) if not m]
+
+
+def _merge(mask, diff, rest):
+    d, r = iter(diff), iter(rest)
+    return [next(d) if m else next(r) for m in mask]
+
+
+def _vjp_kernel(opdef, key, mask):
+    k = _VJP_KERNELS.get((key, mask))
+    if k is None:
+        pure = _registry.RAW[key]
+
+        def fwd(diff, rest, dyn):
+            return jax.vjp(lambda *d: pure(_merge(mask, d, rest), dyn), *diff)
+
+        k = _VJP_KERNELS[(key, mask)] = jax.jit(fwd) if opdef.jit else fwd
+    return k
+
+
+def edge(t):
+    """The (node, output index) a gradient for tensor `t` flows into."""
+    fn = t.grad_fn
+    if fn is not None:
+        return (fn, t._out_idx)
+    acc = t.__dict__.get("_acc")
+    if acc is None:  # one AccumulateGrad per leaf, as in torch
+        acc = t.__dict__["_acc"] = AccumulateGrad(t)
+    return (acc, 0)
+
+
+def _differentiable(dtype) -> bool:
+    return jnp.issubdtype(dtype, jnp.inexact)
+
+
+def record(opdef, key, tensors, tvals, dyn, wrap_outputs):
+    """Run an op under autograd: returns the wrapped outputs with grad_fn set."""
+    mask, diff, rest = _split_diff(tensors, tvals)
+    out, vjp = _vjp_kernel(opdef, key, mask)(diff, rest, dyn)
+    multi = isinstance(out, (tuple, list))
+    outs = list(out) if multi else [out]
+    meta = tuple((o.shape, o.dtype, _differentiable(o.dtype)) for o in outs)
+    edges = tuple(edge(t) if m else None for t, m in zip(tensors, mask))
+    pure = _registry.RAW[key]
+    node = Node(opdef.grad_name or grad_name(opdef.name), vjp, edges, meta,
+                fwd=lambda *d: pure(_merge(mask, d, rest), dyn),
+                inputs=[t for t, m in zip(tensors, mask) if m], multi=multi)
+    wrapped = wrap_outputs(out)
+    for i, w in enumerate(wrapped if multi else [wrapped]):
+        if hasattr(w, "_requires_grad") and meta[i][2]:
+            w._requires_grad = True
+            w.grad_fn = node
+            w._out_idx = i
+    return wrapped
+
+
+def custom(name: str, fn, inputs: list, values=None):
+    """Apply `fn` (a JAX function of the inputs' values) as a recorded op; returns JAX outputs and the node."""
+    from torchax._tensor import wrap
+
+    values = [t._value for t in inputs] if values is None else values
+    need = _state.is_grad_enabled() and any(t._requires_grad for t in inputs)
+    if not need:
+        out = fn(*values)
+        return (tuple(wrap(o) for o in out) if isinstance(out, (tuple, list)) else wrap(out)), None
+    mask = tuple(t._requires_grad for t in inputs)
+    diff = [v for v, m in zip(values, mask) if m]
+    rest = [v for v, m in zip(values, mask) if not m]
+    f = lambda *d: fn(*_merge(mask, d, rest))  # noqa: E731
+    out, vjp = jax.vjp(f, *diff)
+    multi = isinstance(out, (tuple, list))
+    outs = list(out) if multi else [out]
+    meta = tuple((o.shape, o.dtype, _differentiable(o.dtype)) for o in outs)
+    node = Node(name, vjp, tuple(edge(t) if m else None for t, m in zip(inputs, mask)), meta, fwd=f,
+                inputs=[t for t, m in zip(inputs, mask) if m], multi=multi)
+    wrapped = [wrap(o) for o in outs]
+    for i, w in enumerate(wrapped):
+        if meta[i][2]:
+            w._requires_grad, w.grad_fn, w._out_idx = True, node, i
+    return (tuple(wrapped) if multi else wrapped[0]), node
+
+
+def _differentiable_vjp(node: Node, ct):
+    """Apply a node's VJP as a recorded op of (its inputs, the cotangents), for create_graph=True."""
+    from torchax._tensor import Tensor, wrap
+
+    cts = list(ct) if isinstance(ct, tuple) else [ct]
+    ct_tensors = [c if isinstance(c, Tensor) else wrap(c) for c in cts]
+    n_in = len(node._inputs)
+    fwd = node._fwd
+    multi = isinstance(ct, tuple)
+
+    def bwd(*vals):
+        primals, c = vals[:n_in], vals[n_in:]
+        _, vjp = jax.vjp(fwd, *primals)
+        return tuple(vjp(tuple(c) if multi else c[0]))
+
+    float0 = [i for i, c in enumerate(ct_tensors) if c._value.dtype == jax.dtypes.float0]
+    if float0:  # integer outputs: their (float0) cotangents are constants, not recorded
+        consts = {i: ct_tensors[i]._value for i in float0}
+        keep = [i for i in range(len(ct_tensors)) if i not in consts]
+
+        def bwd(*vals, _keep=keep, _consts=consts):  # noqa: F811
+            primals, c = vals[:n_in], list(vals[n_in:])
+            full = [None] * (len(_keep) + len(_consts))
+            for i, v in zip(_keep, c):
+                full[i] = v
+            for i, v in _consts.items():
+                full[i] = v
+            _, vjp = jax.vjp(fwd, *primals)
+            return tuple(vjp(tuple(full) if multi else full[0]))
+
+        ct_tensors = [ct_tensors[i] for i in keep]
+    out, _ = custom(node._name, bwd, list(node._inputs) + ct_tensors)
+    return list(out)
+
+
+# --- the engine --------------------------------------------------------------------------------------
+
+
+def _toposort(roots):
+    """Nodes reachable from `roots`, each after every node that feeds it gradients."""
+    order, seen = [], set()
+    stack = [(n, False) for n in roots]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        for e in node._edges:
+            if e is not None and id(e[0]) not in seen:
+                stack.append((e[0], False))
+    order.reverse()
+    return order
+
+
+def _add(a, b):
+    if a is None:
+        return b
+    return a + b
+
+
+def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, accumulate=True):
+    """Propagate `root_grads` from the `roots` tensors; accumulate into leaves' `.grad` or capture `inputs`."""
+    from torchax._tensor import Tensor, wrap
+
+    buffers: dict = {}
+    root_nodes = []
+    for t, g in zip(roots, root_grads):
+        node, idx = edge(t)
+        buf = buffers.setdefault(node, [None] * (len(node._out_meta) if node._out_meta else 1))
+        buf[idx] = _add(buf[idx], g)
+        root_nodes.append(node)
+    captured = {}
+    targets = {}
+    if inputs is not None:
+        for i, t in enumerate(inputs):
+            targets.setdefault(edge(t), []).append(i)
+    order = _toposort(root_nodes)
+    if inputs is not None:  # only run nodes that lead to an input
+        order = _prune(order, targets)
+    for node in order:
+        cts = buffers.pop(node, None)
+        if cts is None:
+            continue
+        cts = _run_pre_hooks(node, cts, create_graph)
+        for idx in range(len(cts)):
+            if (node, idx) in targets and cts[idx] is not None:
+                for i in targets[(node, idx)]:
+                    captured[i] = cts[idx]
+        if isinstance(node, AccumulateGrad):
+            if accumulate and cts[0] is not None:
+                _accumulate(node.variable, cts[0], create_graph)
+            continue
+        grads = node._apply(cts, create_graph)
+        if node._hooks:
+            for h in node._hooks:
+                r = h(tuple(_as_tensor(g) for g in grads), tuple(_as_tensor(c) for c in cts))
+                if r is not None:
+                    grads = [g._value if isinstance(g, Tensor) and not create_graph else g for g in r]
+        if not retain_graph:
+            node._release()
+        gi = iter(grads)
+        for e in node._edges:
+            if e is None:
+                continue
+            g = next(gi)
+            nxt, idx = e
+            buf = buffers.setdefault(nxt, [None] * (len(nxt._out_meta) if nxt._out_meta else 1))
+            buf[idx] = _add(buf[idx], g)
+    if inputs is None:
+        return None
+    out = []
+    for i in range(len(inputs)):
+        g = captured.get(i)
+        out.append(None if g is None else g if isinstance(g, Tensor) else wrap(g))
+    return out
+
+
+def _prune(order, targets):
+    """Drop nodes from which no target (input) can be reached."""
+    target_nodes = {id(n) for n, _ in targets}
+    useful = set()
+    for node in reversed(order):
+        if id(node) in target_nodes or any(e is not None and id(e[0]) in useful for e in node._edges):
+            useful.add(id(node))
+    return [n for n in order if id(n) in useful]
+
+
+def _as_tensor(v):
+    from torchax._tensor import Tensor, wrap
+
+    if v is None or isinstance(v, Tensor):
+        return v
+    return wrap(v)
+
+
+def _run_pre_hooks(node, cts, create_graph):
+    from torchax._tensor import Tensor
+
+    th = node._tensor_hooks
+    if th:
+        cts = list(cts)
+        for idx, hooks in th.items():
+            for h in hooks:
+                if cts[idx] is None:
+                    continue
+                r = h(_as_tensor(cts[idx]))
+                if r is not None:
+                    cts[idx] = r if create_graph else r._value if isinstance(r, Tensor) else r
+    if node._retained:
+        for idx, ref in node._retained.items():
+            t = ref()
+            if t is not None and cts[idx] is not None:
+                _accumulate(t, cts[idx], create_graph)
+    if node._pre_hooks:
+        for h in node._pre_hooks:
+            r = h(tuple(_as_tensor(c) for c in cts))
+            if r is not None:
+                cts = [c._value if isinstance(c, Tensor) and not create_graph else c for c in r]
+    return cts
+
+
+def _accumulate(t, g, create_graph):
+    from torchax._tensor import Tensor, wrap
+
+    gt = g if isinstance(g, Tensor) else wrap(g)
+    if not create_graph:
+        gt = gt.detach()
+    if gt._value.shape != t._value.shape:
+        gt = wrap(jnp.broadcast_to(gt._value, t._value.shape))
+    if t.grad is None:
+        t.grad = gt
+    elif create_graph:
+        t.grad = t.grad + gt
+    else:
+        t.grad._write(t.grad._value + gt._value.astype(t.grad._value.dtype))
