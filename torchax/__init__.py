@@ -21,6 +21,7 @@ from torchax._dtype import float16 as half, float32 as float, float64 as double 
 from torchax._dtype import int16 as short, int32 as int, int64 as long  # noqa: E402,A004
 from torchax._dtype import complex64 as cfloat, complex128 as cdouble, complex64 as chalf  # noqa: E402
 from torchax._tensor import Size as Size, Tensor as Tensor  # noqa: E402
+from torchax import _dispatch  # noqa: E402,F401 - installs the dispatcher's run hook
 from torchax._state import set_default_device as set_default_device  # noqa: E402
 from torchax._printing import set_printoptions as set_printoptions, get_printoptions as get_printoptions  # noqa: E402
 from torchax import _ops  # noqa: E402
@@ -34,11 +35,27 @@ from torchax._ops.views import *  # noqa: E402,F401,F403
 from torchax._ops.indexing import *  # noqa: E402,F401,F403
 from torchax._ops.linalg import *  # noqa: E402,F401,F403
 from torchax import cuda as cuda, linalg as linalg  # noqa: E402
+from torchax._alias import alias_torch as alias_torch  # noqa: E402
 
 _ops.install(Tensor)
 
 __version__ = "0.1.0"
 strided = "torch.strided"  # noqa: the only layout torchax has
+
+
+def result_type(tensor1, tensor2) -> dtype:
+    """torch.result_type: the dtype torch's type promotion gives these two operands."""
+    ts, ss = [], []
+    for x in (tensor1, tensor2):
+        (ts.append((x.dtype, x.ndim)) if isinstance(x, Tensor) else ss.append(x))
+    return _result_type(ts, ss)
+
+
+def can_cast(from_, to) -> bool:
+    """torch.can_cast: casting never goes down a category (complex > float > integral > bool)."""
+    from torchax._tensor import _can_cast
+
+    return _can_cast(from_, to)
 
 
 def is_tensor(obj) -> bool:  # noqa: A001

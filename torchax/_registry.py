@@ -187,12 +187,12 @@ def _promote(opdef, bound: dict, specs: dict):
     if opdef.to_float and not (rt.is_floating_point or rt.is_complex):
         rt = _dtype.get_default_dtype()
     jt = _dtype.JNP[rt]
-    for p in opdef.promote:
+    for p in opdef.promote:  # NOTE: values already of the result dtype stay the same tracer (saved-tensor checks)
         v = bound.get(p)
         if isinstance(v, (list, tuple)):
-            bound[p] = type(v)(x.astype(jt) for x in v)
+            bound[p] = type(v)(x if x.dtype == jt else x.astype(jt) for x in v)
         elif v is not None:
-            bound[p] = jnp.asarray(v, jt)
+            bound[p] = v if getattr(v, "dtype", None) == jt and hasattr(v, "shape") else jnp.asarray(v, jt)
 
 
 def _build_kernel(opdef: OpDef, arg_spec: tuple, kw_spec: tuple):

@@ -13,6 +13,8 @@ from torchax import _device
 class _Local(threading.local):
     grad_enabled = True
     inference = False
+    anomaly = False  # detect_anomaly: remember forward stacks, check backward for NaN
+    anomaly_nan = True
 
 
 _local = _Local()

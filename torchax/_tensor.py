@@ -448,7 +448,9 @@ class Tensor:
         device, dtype, copy = _parse_to(args, kwargs)
         out = self
         if dtype is not None and dtype is not self.dtype:
-            out = out._to_copy(dtype)
+            from torchax._ops.creation import _to_copy
+
+            out = _to_copy(out, dtype)
         if device is not None and device != self.device:
             out = _move(out, device)
         if copy and out is self:
@@ -547,7 +549,9 @@ class Tensor:
         old_base = self._storage.value if track and base is not None else None
         self._write(value)
         if track:
-            _rebase(self, result, base, old_base)
+            from torchax._dispatch import rebase
+
+            rebase(self, result, base, old_base)
         return self
 
     def copy_(self, src, non_blocking=False) -> Tensor:
@@ -681,52 +685,30 @@ _LEGACY_NAMES = {
     _dtype.complex64: "ComplexFloatTensor", _dtype.complex128: "ComplexDoubleTensor",
 }
 
-def _rebase(t: Tensor, result: Tensor, base, old_base) -> None:
-    """Autograd after an in-place op: `t` now carries `result`'s history (through its base if a view)."""
-    from torchax.autograd import _graph
+def _caster(dt: _dtype.dtype):
+    def method(self, memory_format=None):
+        return self.to(dt)
 
-    if base is None:
-        t.grad_fn, t._out_idx, t._requires_grad = result.grad_fn, result._out_idx, result._requires_grad
-        return
-    chain = t._view
-    new_base, _ = _graph.custom("CopySlices", _views.scatter_fn(chain), [base, result],
-                                values=[old_base, result._value.astype(old_base.dtype)])
-    base.grad_fn, base._out_idx, base._requires_grad = new_base.grad_fn, 0, True
-    view, _ = _graph.custom("AsStridedBackward0", _views.read_fn(chain), [base])
-    t.grad_fn, t._out_idx, t._requires_grad = view.grad_fn, 0, True
+    return method
 
 
-def _view_of(src: Tensor, key, dyn, index, value) -> Tensor:
-    t = _new(Tensor, src._storage, (src._view or ()) + ((key, dyn, index),))
-    t._cache, t._cache_v = value, src._storage.version
-    t._base = src if src._base is None else src._base
-    return t
+# Tensor.float(), .long(), ...: torch's cast methods
+for _name, _dt in (("float", _dtype.float32), ("double", _dtype.float64), ("half", _dtype.float16),
+                   ("bfloat16", _dtype.bfloat16), ("int", _dtype.int32), ("long", _dtype.int64),
+                   ("short", _dtype.int16), ("char", _dtype.int8), ("byte", _dtype.uint8), ("bool", _dtype.bool),
+                   ("cfloat", _dtype.complex64), ("cdouble", _dtype.complex128)):
+    setattr(Tensor, _name, _caster(_dt))
 
 
-def _wrap_any(v):
-    return wrap(v) if isinstance(v, jax.Array) else v
+def _contains(self, element) -> builtins.bool:
+    """`element in tensor`: any element equals it."""
+    if not isinstance(element, (Tensor, builtins.int, builtins.float, builtins.complex, builtins.bool)):
+        raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
+                           f"{type(element)}.")
+    return builtins.bool((self == element).any())
 
 
-def run(opdef, kernel, key, tensors, tvals, dyn):
-    """Run a kernel and wrap its outputs (views alias their input's storage); record it for autograd."""
-    if opdef.differentiable and _state._local.grad_enabled and any(t._requires_grad for t in tensors):
-        from torchax.autograd import _graph
-
-        return _graph.record(opdef, key, tensors, tvals, dyn,
-                             lambda out: _wrap_outputs(opdef, key, tensors, dyn, out))
-    return _wrap_outputs(opdef, key, tensors, dyn, kernel(tvals, dyn))
+Tensor.__contains__ = _contains
 
 
-def _wrap_outputs(opdef, key, tensors, dyn, out):
-    if opdef.view:
-        src = tensors[0]
-        if isinstance(out, (tuple, list)):
-            return tuple(_view_of(src, key, dyn, i, o) for i, o in enumerate(out))
-        return _view_of(src, key, dyn, None, out)
-    if isinstance(out, (tuple, list)):
-        out = tuple(_wrap_any(o) for o in out)
-        return opdef.result(*out) if opdef.result else out
-    return _wrap_any(out)
-
-
-_registry._hooks.update(tensor_type=Tensor, run=run)
+_registry._hooks["tensor_type"] = Tensor

@@ -93,3 +93,11 @@ class Variable:
     def __new__(cls, data, requires_grad=False, volatile=False):
         t = data.detach()
         return t.requires_grad_(requires_grad) if requires_grad else t
+
+
+from torchax.autograd.function import Function as Function, FunctionCtx as FunctionCtx  # noqa: E402
+from torchax.autograd import function as function  # noqa: E402
+from torchax.autograd import functional as functional  # noqa: E402
+from torchax.autograd.anomaly_mode import (  # noqa: E402
+    detect_anomaly as detect_anomaly, set_detect_anomaly as set_detect_anomaly,
+)

@@ -11,6 +11,8 @@ op of its own — a function of the op's original inputs and the cotangents — 
 from __future__ import annotations
 
 import re
+import traceback
+import warnings
 
 import jax
 import jax.numpy as jnp
@@ -23,7 +25,7 @@ class Node:
     """A backward function (`grad_fn`): torch.autograd.graph.Node."""
 
     __slots__ = ("_name", "_vjp", "_edges", "_out_meta", "_multi", "_fwd", "_inputs", "_pre_hooks", "_hooks",
-                 "_tensor_hooks", "_retained", "_released", "metadata", "__weakref__")
+                 "_tensor_hooks", "_retained", "_released", "_saved", "_stack", "metadata", "__weakref__")
 
     def __init__(self, name, vjp, edges, out_meta, fwd=None, inputs=None, multi=False):
         self._name = name
@@ -38,6 +40,8 @@ class Node:
         self._tensor_hooks = None  # {output index: [hook]}: Tensor.register_hook on non-leaves
         self._retained = None  # {output index: weakref to Tensor}: Tensor.retain_grad
         self._released = False
+        self._saved = ()  # (tensor, version) of tensors the VJP keeps as they are
+        self._stack = None  # the forward call's stack, under detect_anomaly
         self.metadata = {}
 
     def name(self) -> str:
@@ -60,8 +64,21 @@ class Node:
         self._pre_hooks.append(fn)
         return _Handle(self._pre_hooks, fn)
 
+    def _check_saved(self):
+        for t, version in self._saved:
+            if t._storage.version != version:
+                producer = t.grad_fn.name() if t.grad_fn is not None else "AccumulateGrad"
+                raise RuntimeError(
+                    f"one of the variables needed for gradient computation has been modified by an inplace "
+                    f"operation: [{_describe(t)}], which is output {t._out_idx} of {producer}, is at version "
+                    f"{t._storage.version}; "
+                    f"expected version {version} instead. Hint: enable anomaly detection to find the operation "
+                    f"that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False)."
+                )
+
     def _apply(self, cts: list, create_graph: bool) -> list:
         """Gradients for each differentiable input, given a cotangent (or None) for each output."""
+        self._check_saved()
         if self._released:
             raise RuntimeError(
                 "Trying to backward through the graph a second time (or directly access saved tensors after they "
@@ -129,6 +146,7 @@ def grad_name(opname: str) -> str:
 # --- recording ------------------------------------------------------------------------------------
 
 _VJP_KERNELS: dict = {}
+_SAVED: dict = {}  # (key, mask) -> (saved input positions, saved output positions), learned at trace time
 
 
 def _split_diff(tensors, tvals):
@@ -147,7 +165,15 @@ def _vjp_kernel(opdef, key, mask):
         pure = _registry.RAW[key]
 
         def fwd(diff, rest, dyn):
-            return jax.vjp(lambda *d: pure(_merge(mask, d, rest), dyn), *diff)
+            out, vjp = jax.vjp(lambda *d: pure(_merge(mask, d, rest), dyn), *diff)
+            # NOTE: residuals that *are* an input or output tracer are what torch calls saved tensors; an
+            # in-place change to one of them before backward must raise, as in torch.
+            leaves = jax.tree.leaves(vjp)
+            ins = _merge(mask, diff, rest)
+            outs = out if isinstance(out, (tuple, list)) else [out]
+            _SAVED[(key, mask)] = (tuple(i for i, x in enumerate(ins) if any(r is x for r in leaves)),
+                                   tuple(i for i, x in enumerate(outs) if any(r is x for r in leaves)))
+            return out, vjp
 
         k = _VJP_KERNELS[(key, mask)] = jax.jit(fwd) if opdef.jit else fwd
     return k
@@ -181,12 +207,24 @@ def record(opdef, key, tensors, tvals, dyn, wrap_outputs):
                 fwd=lambda *d: pure(_merge(mask, d, rest), dyn),
                 inputs=[t for t, m in zip(tensors, mask) if m], multi=multi)
     wrapped = wrap_outputs(out)
-    for i, w in enumerate(wrapped if multi else [wrapped]):
+    wlist = wrapped if multi else [wrapped]
+    for i, w in enumerate(wlist):
         if hasattr(w, "_requires_grad") and meta[i][2]:
             w._requires_grad = True
             w.grad_fn = node
             w._out_idx = i
+    saved_in, saved_out = _SAVED.get((key, mask), ((), ()))
+    if saved_in or saved_out:
+        node._saved = tuple((t, t._storage.version) for t in [tensors[i] for i in saved_in] + [wlist[i] for i in saved_out])
+    if _state._local.anomaly:
+        node._stack = traceback.format_stack()[:-3]
     return wrapped
+
+
+def _describe(t) -> str:
+    from torchax._tensor import _LEGACY_NAMES
+
+    return f"torch.{_LEGACY_NAMES.get(t.dtype, t.dtype.name)} [{', '.join(map(str, t.shape))}]"
 
 
 def custom(name: str, fn, inputs: list, values=None):
@@ -312,6 +350,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                 _accumulate(node.variable, cts[0], create_graph)
             continue
         grads = node._apply(cts, create_graph)
+        if _state._local.anomaly and _state._local.anomaly_nan:
+            _check_nan(node, grads)
         if node._hooks:
             for h in node._hooks:
                 r = h(tuple(_as_tensor(g) for g in grads), tuple(_as_tensor(c) for c in cts))
@@ -334,6 +374,19 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
         g = captured.get(i)
         out.append(None if g is None else g if isinstance(g, Tensor) else wrap(g))
     return out
+
+
+def _check_nan(node, grads):
+    """detect_anomaly: a NaN gradient raises, after a warning showing the forward call's stack."""
+    from torchax._tensor import Tensor
+
+    for i, g in enumerate(grads):
+        v = g._value if isinstance(g, Tensor) else g
+        if v is not None and jnp.issubdtype(v.dtype, jnp.inexact) and bool(jnp.isnan(v).any()):
+            stack = "".join(node._stack or ())
+            warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n"
+                          f"{stack}", UserWarning, stacklevel=3)
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
 
 
 def _prune(order, targets):

@@ -1,0 +1,64 @@
+"""The dispatcher's Tensor side: running a kernel, wrapping its outputs, views, and in-place autograd.
+
+`_registry.dispatch` splits arguments and finds the kernel; `run` (installed as its hook) decides
+between the plain kernel and the autograd recording, and wraps JAX outputs as Tensors — as views
+of the input's storage for view ops.
+"""
+
+from __future__ import annotations
+
+import jax
+
+from torchax import _registry, _state, _views
+from torchax._tensor import Tensor, _new, wrap
+
+
+def rebase(t: Tensor, result: Tensor, base, old_base) -> None:
+    """Autograd after an in-place op: `t` now carries `result`'s history (through its base if a view)."""
+    from torchax.autograd import _graph
+
+    if base is None:
+        t.grad_fn, t._out_idx, t._requires_grad = result.grad_fn, result._out_idx, result._requires_grad
+        return
+    chain = t._view
+    new_base, _ = _graph.custom("CopySlices", _views.scatter_fn(chain), [base, result],
+                                values=[old_base, result._value.astype(old_base.dtype)])
+    base.grad_fn, base._out_idx, base._requires_grad = new_base.grad_fn, 0, True
+    view, _ = _graph.custom("AsStridedBackward0", _views.read_fn(chain), [base])
+    t.grad_fn, t._out_idx, t._requires_grad = view.grad_fn, 0, True
+
+
+def _view_of(src: Tensor, key, dyn, index, value) -> Tensor:
+    t = _new(Tensor, src._storage, (src._view or ()) + ((key, dyn, index),))
+    t._cache, t._cache_v = value, src._storage.version
+    t._base = src if src._base is None else src._base
+    return t
+
+
+def _wrap_any(v):
+    return wrap(v) if isinstance(v, jax.Array) else v
+
+
+def run(opdef, kernel, key, tensors, tvals, dyn):
+    """Run a kernel and wrap its outputs (views alias their input's storage); record it for autograd."""
+    if opdef.differentiable and _state._local.grad_enabled and any(t._requires_grad for t in tensors):
+        from torchax.autograd import _graph
+
+        return _graph.record(opdef, key, tensors, tvals, dyn,
+                             lambda out: _wrap_outputs(opdef, key, tensors, dyn, out))
+    return _wrap_outputs(opdef, key, tensors, dyn, kernel(tvals, dyn))
+
+
+def _wrap_outputs(opdef, key, tensors, dyn, out):
+    if opdef.view:
+        src = tensors[0]
+        if isinstance(out, (tuple, list)):
+            return tuple(_view_of(src, key, dyn, i, o) for i, o in enumerate(out))
+        return _view_of(src, key, dyn, None, out)
+    if isinstance(out, (tuple, list)):
+        out = tuple(_wrap_any(o) for o in out)
+        return opdef.result(*out) if opdef.result else out
+    return _wrap_any(out)
+
+
+_registry._hooks["run"] = run

@@ -1,0 +1,1 @@
+"""torchax.utils: torch.utils counterparts."""
