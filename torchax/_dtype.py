@@ -234,3 +234,18 @@ class iinfo:
 
 
 JNP = {d: jnp.dtype(d.np) for d in ALL}
+
+
+def can_cast(src: dtype, dst: dtype) -> builtins.bool:
+    """torch.can_cast: no complex -> real, float -> integral, or non-bool -> bool."""
+    return _category(src) <= _category(dst)
+
+
+_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long",
+               "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+               "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
+def type_name(d: dtype) -> str:
+    """torch's ScalarType name (Float, Long, ...) used in error messages."""
+    return _TYPE_NAMES.get(d.name, d.name)

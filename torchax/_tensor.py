@@ -443,43 +443,6 @@ class Tensor:
 
     # --- conversions --------------------------------------------------------------------------------
 
-    def to(self, *args, **kwargs) -> Tensor:
-        """Tensor.to(dtype) / to(device, dtype=None) / to(other); returns self when nothing changes."""
-        device, dtype, copy = _parse_to(args, kwargs)
-        out = self
-        if dtype is not None and dtype is not self.dtype:
-            from torchax._ops.creation import _to_copy
-
-            out = _to_copy(out, dtype)
-        if device is not None and device != self.device:
-            out = _move(out, device)
-        if copy and out is self:
-            out = self.clone()
-        return out
-
-    def cpu(self, memory_format=None) -> Tensor:
-        return self.to("cpu")
-
-    def cuda(self, device=None, non_blocking=False, memory_format=None) -> Tensor:
-        return self.to(_device.device("cuda", device if isinstance(device, int) else None)
-                       if not isinstance(device, (str, _device.device)) else device)
-
-    def type(self, dtype=None, non_blocking=False, **kwargs):
-        """Tensor.type(): the legacy type name ('torch.FloatTensor'), or a cast to a dtype/legacy type."""
-        if dtype is None:
-            prefix = "torch.cuda." if self.device.type == "cuda" else "torch."
-            return prefix + _LEGACY_NAMES[self.dtype]
-        if isinstance(dtype, str):
-            name = dtype.rsplit(".", 1)[-1]
-            by_name = {v: k for k, v in _LEGACY_NAMES.items()}
-            if name not in by_name:
-                raise ValueError(f"invalid type: '{dtype}'")
-            dtype = by_name[name]
-        return self.to(_dtype.as_dtype(dtype))
-
-    def type_as(self, other: Tensor) -> Tensor:
-        return self.to(other.dtype)
-
     # --- shape methods whose signature differs from the function ----------------------------------
 
     def view_as(self, other: Tensor) -> Tensor:
@@ -534,10 +497,8 @@ class Tensor:
             raise RuntimeError(f"output with shape {list(mine.shape)} doesn't match the broadcast shape "
                                f"{list(value.shape)}")
         if value.dtype != mine.dtype:
-            if not _can_cast(_dtype.from_jax(value.dtype), _dtype.from_jax(mine.dtype)):
-                raise RuntimeError(f"result type {_TYPE_NAME(value.dtype)} can't be cast to the desired output "
-                                   f"type {_TYPE_NAME(mine.dtype)}")
-            value = _cast(value, mine.dtype)
+            _check_cast(value.dtype, mine.dtype)
+            value = value.astype(mine.dtype)
         grad_mode = _state._local.grad_enabled
         if grad_mode and self._requires_grad and self.grad_fn is None:
             if self._base is not None:
@@ -565,9 +526,7 @@ class Tensor:
     def _set_from(self, result: Tensor) -> None:
         """Write an op's result into this tensor (`out=` and `copy_`), resizing a mismatched non-view."""
         value = result._value
-        if not _can_cast(_dtype.from_jax(value.dtype), self.dtype):
-            raise RuntimeError(f"result type {_TYPE_NAME(value.dtype)} can't be cast to the desired output type "
-                               f"{_TYPE_NAME(self._value.dtype)}")
+        _check_cast(value.dtype, self._value.dtype)
         value = value.astype(self._value.dtype)
         if value.shape != self._value.shape:
             if self._view is not None:
@@ -594,19 +553,6 @@ class _StorageRef:
 
     def size(self) -> int:
         return self.nbytes()
-
-
-def _TYPE_NAME(np_dtype) -> str:
-    names = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long",
-             "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
-             "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
-    return names.get(_dtype.from_jax(np_dtype).name, _dtype.from_jax(np_dtype).name)
-
-
-def _can_cast(src: _dtype.dtype, dst: _dtype.dtype) -> bool:
-    """torch.can_cast: no complex -> real, float -> integral, or non-bool -> bool."""
-    cat = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
-    return cat[src._kind] <= cat[dst._kind]
 
 
 def _check_no_overlap(t: Tensor) -> None:
@@ -645,59 +591,18 @@ def _rebuild(array, requires_grad):
     return t
 
 
-def _parse_to(args, kwargs):
-    device = kwargs.pop("device", None)
-    dtype = kwargs.pop("dtype", None)
-    copy = kwargs.pop("copy", False)
-    kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
-    if kwargs:
-        raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
-    for a in args:
-        if isinstance(a, Tensor):
-            device, dtype = a.device, a.dtype
-        elif isinstance(a, _dtype.dtype):
-            dtype = a
-        elif isinstance(a, (str, _device.device, builtins.int)):
-            device = a
-        elif isinstance(a, builtins.bool):
-            continue  # non_blocking / copy given positionally
-        elif a is not None:
-            dtype = _dtype.as_dtype(a)
-    if device is not None:
-        device = _device.device(device)
-        _device.to_jax(device)  # raises torch's error for a device that does not exist
-        if device.type != "cpu" and device.index is None:
-            device = _device.device(device.type, 0)
-    return device, None if dtype is None else _dtype.as_dtype(dtype), copy
+def _TYPE_NAME(d) -> str:  # noqa: N802 - torch's ScalarType name (Float, Long...) of a torch or numpy dtype
+    return _dtype.type_name(d if isinstance(d, _dtype.dtype) else _dtype.from_jax(d))
 
 
-def _move(t: Tensor, device) -> Tensor:
-    from torchax._ops.creation import _to_device
-
-    return _to_device(t, _device.to_jax(device))
+_can_cast = _dtype.can_cast
 
 
-_LEGACY_NAMES = {
-    _dtype.float32: "FloatTensor", _dtype.float64: "DoubleTensor", _dtype.float16: "HalfTensor",
-    _dtype.bfloat16: "BFloat16Tensor", _dtype.int64: "LongTensor", _dtype.int32: "IntTensor",
-    _dtype.int16: "ShortTensor", _dtype.int8: "CharTensor", _dtype.uint8: "ByteTensor", _dtype.bool: "BoolTensor",
-    _dtype.complex64: "ComplexFloatTensor", _dtype.complex128: "ComplexDoubleTensor",
-}
-
-def _caster(dt: _dtype.dtype):
-    def method(self, memory_format=None):
-        return self.to(dt)
-
-    return method
-
-
-# Tensor.float(), .long(), ...: torch's cast methods
-for _name, _dt in (("float", _dtype.float32), ("double", _dtype.float64), ("half", _dtype.float16),
-                   ("bfloat16", _dtype.bfloat16), ("int", _dtype.int32), ("long", _dtype.int64),
-                   ("short", _dtype.int16), ("char", _dtype.int8), ("byte", _dtype.uint8), ("bool", _dtype.bool),
-                   ("cfloat", _dtype.complex64), ("cdouble", _dtype.complex128)):
-    setattr(Tensor, _name, _caster(_dt))
+def _check_cast(src, dst) -> None:
+    src, dst = _dtype.from_jax(src), _dtype.from_jax(dst)
+    if not _dtype.can_cast(src, dst):
+        raise RuntimeError(f"result type {_dtype.type_name(src)} can't be cast to the desired output type "
+                           f"{_dtype.type_name(dst)}")
 
 
 def _contains(self, element) -> builtins.bool:

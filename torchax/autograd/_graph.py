@@ -222,7 +222,7 @@ def record(opdef, key, tensors, tvals, dyn, wrap_outputs):
 
 
 def _describe(t) -> str:
-    from torchax._tensor import _LEGACY_NAMES
+    from torchax._casting import _LEGACY_NAMES
 
     return f"torch.{_LEGACY_NAMES.get(t.dtype, t.dtype.name)} [{', '.join(map(str, t.shape))}]"
 
