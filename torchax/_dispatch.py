@@ -35,18 +35,23 @@ def _view_of(src: Tensor, key, dyn, index, value) -> Tensor:
     return t
 
 
-def _wrap_any(v):
-    return wrap(v) if isinstance(v, jax.Array) else v
-
-
 def run(opdef, kernel, key, tensors, tvals, dyn):
     """Run a kernel and wrap its outputs (views alias their input's storage); record it for autograd."""
-    if opdef.differentiable and _state._local.grad_enabled and any(t._requires_grad for t in tensors):
-        from torchax.autograd import _graph
+    if opdef.differentiable and _state._local.grad_enabled:
+        for t in tensors:
+            if t._requires_grad:
+                from torchax.autograd import _graph
 
-        return _graph.record(opdef, key, tensors, tvals, dyn,
-                             lambda out: _wrap_outputs(opdef, key, tensors, dyn, out))
-    return _wrap_outputs(opdef, key, tensors, dyn, kernel(tvals, dyn))
+                return _graph.record(opdef, key, tensors, tvals, dyn,
+                                     lambda out: _wrap_outputs(opdef, key, tensors, dyn, out))
+    out = kernel(tvals, dyn)
+    if type(out) is jax.Array or isinstance(out, jax.Array):
+        return _view_of(tensors[0], key, dyn, None, out) if opdef.view else wrap(out)
+    return _wrap_outputs(opdef, key, tensors, dyn, out)
+
+
+def _wrap_any(v):
+    return wrap(v) if isinstance(v, jax.Array) else v
 
 
 def _wrap_outputs(opdef, key, tensors, dyn, out):

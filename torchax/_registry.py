@@ -46,6 +46,7 @@ class OpDef:
     fn: Callable[..., Any] = field(init=False, repr=False)
     params: tuple = field(init=False, repr=False)
     dyn_pos: frozenset = field(init=False, repr=False)
+    dyn_names: frozenset = field(init=False, repr=False)
 
 
 OPS: dict[str, OpDef] = {}
@@ -64,6 +65,7 @@ def op(name: str | None = None, **flags) -> Callable[[Callable], Callable]:
         opdef.params = tuple(inspect.signature(impl).parameters)
         dyn = set(opdef.promote) | set(opdef.dynamic)
         opdef.dyn_pos = frozenset(i for i, p in enumerate(opdef.params) if p in dyn)
+        opdef.dyn_names = frozenset(dyn)
         opdef.fn = _make_public(opdef)
         OPS[opdef.name] = opdef
         return opdef.fn
@@ -72,12 +74,14 @@ def op(name: str | None = None, **flags) -> Callable[[Callable], Callable]:
 
 
 def _make_public(opdef: OpDef):
-    def fn(*args, **kwargs):
-        out = kwargs.pop("out", None) if opdef.out else None
-        result = dispatch(opdef, args, kwargs)
-        if out is not None:
-            return _write_out(out, result)
-        return result
+    if opdef.out:
+        def fn(*args, **kwargs):
+            out = kwargs.pop("out", None) if kwargs else None
+            result = dispatch(opdef, args, kwargs)
+            return result if out is None else _write_out(out, result)
+    else:
+        def fn(*args, **kwargs):
+            return dispatch(opdef, args, kwargs)
 
     fn.__name__ = fn.__qualname__ = opdef.name
     fn.__doc__ = opdef.impl.__doc__
@@ -89,8 +93,16 @@ def _make_public(opdef: OpDef):
 # --- splitting arguments ------------------------------------------------------------------------
 
 
+class Static(tuple):
+    """A tuple argument known to hold no tensors: used as its own static spec, never walked per call."""
+
+    __slots__ = ()
+
+
 def _static(a):
     """A hashable stand-in for a static argument."""
+    if type(a) is Static:
+        return a
     if isinstance(a, slice):
         return (slice, a.start, a.stop, a.step)
     if isinstance(a, list):
@@ -135,6 +147,8 @@ _DYN = {t: _Dyn(t) for t in (bool, int, float, complex)}
 
 
 def _split(a, dynamic: bool, tensors: list, dyn: list, Tensor):
+    if type(a) is Static:
+        return a
     if isinstance(a, Tensor):
         tensors.append(a)
         return _T
@@ -225,24 +239,36 @@ def kernel(opdef: OpDef, arg_spec: tuple, kw_spec: tuple):
 
 # --- dispatch -----------------------------------------------------------------------------------
 
-_hooks: dict[str, Callable] = {}  # "wrap", "tensor_type", "autograd": installed by _tensor / autograd
+_hooks: dict[str, Callable] = {}  # "run": installed by _dispatch
+Tensor: type = None  # set by torchax._tensor (the registry knows Tensors only as a type to recognise)
 
 
 def dispatch(opdef: OpDef, args: tuple, kwargs: dict):
-    Tensor = _hooks["tensor_type"]
+    """Split the arguments, find (or build) the kernel and run it. This is the eager hot path."""
     tensors: list = []
     dyn: list = []
+    spec: list = []
     dyn_pos = opdef.dyn_pos
-    arg_spec = tuple(_split(a, i in dyn_pos, tensors, dyn, Tensor) for i, a in enumerate(args))
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor):
+            tensors.append(a)
+            spec.append(_T)
+        elif i in dyn_pos and type(a) in _DYN:
+            dyn.append(a)
+            spec.append(_DYN[type(a)])
+        else:
+            spec.append(_split(a, i in dyn_pos, tensors, dyn, Tensor))
     if kwargs:
-        dynk = set(opdef.promote) | set(opdef.dynamic)
+        dynk = opdef.dyn_names
         kw_spec = tuple((k, _split(v, k in dynk, tensors, dyn, Tensor)) for k, v in kwargs.items())
     else:
         kw_spec = ()
+    key = (opdef, tuple(spec), kw_spec, _dtype._default[0])
     try:
-        k, key = kernel(opdef, arg_spec, kw_spec)
-        tvals = [t._value for t in tensors]
-        return _hooks["run"](opdef, k, key, tensors, tvals, dyn)
+        k = _KERNELS.get(key)
+        if k is None:
+            k = kernel(opdef, key[1], kw_spec)[0]
+        return _hooks["run"](opdef, k, key, tensors, [t._value for t in tensors], dyn)
     except TorchError:
         raise
     except (TypeError, ValueError, IndexError) as e:  # JAX's complaints become torch's error types

@@ -51,21 +51,16 @@ class Size(tuple):
 def _new(cls, storage, view=None):
     t = object.__new__(cls)
     t._storage = storage
-    t._view = view
-    t._cache = None
-    t._cache_v = -1
-    t._layout = None
-    t._requires_grad = False
-    t._grad = None
-    t.grad_fn = None
-    t._out_idx = 0
-    t._base = None
+    if view is not None:
+        t._view = view
     return t
 
 
 def wrap(value) -> Tensor:
     """A new non-view Tensor holding the JAX array `value`."""
-    return _new(Tensor, _Storage(value))
+    t = object.__new__(Tensor)
+    t._storage = _Storage(value)
+    return t
 
 
 def _shape_arg(args) -> tuple:
@@ -78,8 +73,17 @@ def _shape_arg(args) -> tuple:
 class Tensor:
     """torchax implementation of `torch.Tensor`."""
 
-    __slots__ = ("_storage", "_view", "_cache", "_cache_v", "_layout", "_requires_grad", "_grad", "grad_fn",
-                 "_out_idx", "_base", "__weakref__", "__dict__")
+    __slots__ = ("_storage", "__weakref__", "__dict__")
+    # NOTE: everything else is a class-level default until set, so making a tensor costs one attribute write
+    _view = None  # the chain of view steps from the storage's base array, or None
+    _cache = None  # a view's value, valid while the storage version equals _cache_v
+    _cache_v = -1
+    _layout = None  # a view's (shape, strides, offset), computed on demand
+    _requires_grad = False
+    _grad = None
+    grad_fn = None
+    _out_idx = 0  # which output of grad_fn this tensor is
+    _base = None
     __array_priority__ = 1000  # numpy defers `ndarray * tensor` to Tensor.__rmul__
 
     def __new__(cls, *args, device=None):
@@ -616,4 +620,4 @@ def _contains(self, element) -> builtins.bool:
 Tensor.__contains__ = _contains
 
 
-_registry._hooks["tensor_type"] = Tensor
+_registry._hooks["tensor_type"] = _registry.Tensor = Tensor

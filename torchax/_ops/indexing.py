@@ -14,7 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from torchax import _dtype
-from torchax._registry import composite, op
+from torchax._registry import Static, composite, op
 from torchax._ops.views import _index
 from torchax._tensor import Tensor, wrap
 
@@ -60,7 +60,7 @@ def _normalize(index, ndim: int) -> tuple:
             out.extend(_mask_to_indices(x))
         else:
             out.append(x)
-    if Ellipsis not in index:
+    if not any(x is Ellipsis for x in index):  # NOTE: not `in`, which would compare tensors with ==
         out.extend([slice(None)] * (ndim - used))
     return tuple(out)
 
@@ -96,7 +96,7 @@ def _basic(index, shape):
             spec.append(("i",))
             starts.append(i % size)
         d += 1
-    return tuple(spec), starts
+    return Static(spec), starts
 
 
 def _has_advanced(index) -> bool:
@@ -130,8 +130,17 @@ def _index_adv(input, index):
     return input[tuple(index)]
 
 
+_BASIC = (builtins.int, slice)
+
+
 def getitem(self: Tensor, index):
     """Tensor.__getitem__."""
+    if type(index) in _BASIC or type(index) is tuple and all(type(x) in _BASIC for x in index):
+        shape = self._value.shape  # fast path: ints and slices only
+        index = index if type(index) is tuple else (index,)
+        if len(index) <= len(shape):
+            spec, starts = _basic(index, shape)
+            return _index(self, spec, starts)
     index = _normalize(index, self.ndim)
     if not _has_advanced(index):
         spec, starts = _basic(index, self.shape)

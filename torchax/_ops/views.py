@@ -18,7 +18,7 @@ from jax import lax
 from numpy.lib.stride_tricks import as_strided
 
 from torchax import _views
-from torchax._registry import composite, op
+from torchax._registry import Static, composite, op
 from torchax._tensor import Tensor, _wrap_dim
 from torchax._tensor import _shape_arg as _shape_args
 
@@ -228,7 +228,7 @@ def unsqueeze(input, dim):
     if not -nd <= dim < nd:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {dim})")
     d = dim % nd
-    spec = tuple(("s", n, 1) for n in input.shape[:d]) + (("n",),)
+    spec = Static(tuple(("s", n, 1) for n in input.shape[:d]) + (("n",),))
     return _index(input, spec, [0] * d)
 
 
@@ -254,7 +254,7 @@ def unflatten(input, dim, sizes):
 
 def _slice_dim(input, d, start, length, step=1):
     """The basic-index view input[..., start:start+length*step:step, ...] along dim d."""
-    spec = tuple(("s", n, 1) for n in input.shape[:d]) + (("s", length, step),)
+    spec = Static(tuple(("s", n, 1) for n in input.shape[:d]) + (("s", length, step),))
     return _index(input, spec, [0] * d + [start])
 
 
@@ -285,7 +285,7 @@ def select(input, dim, index):
     if not -size <= index < size:
         raise IndexError(f"select(): index {index} out of range for tensor of size {list(input.shape)} at "
                          f"dimension {d}")
-    spec = tuple(("s", n, 1) for n in input.shape[:d]) + (("i",),)
+    spec = Static(tuple(("s", n, 1) for n in input.shape[:d]) + (("i",),))
     return _index(input, spec, [0] * d + [index % size])
 
 
