@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import warnings
 
 from torchax import _device, _dtype
 from torchax._tensor import Tensor
@@ -13,6 +14,8 @@ def to(self, *args, **kwargs) -> Tensor:
     device, dtype, copy = _parse_to(args, kwargs)
     out = self
     if dtype is not None and dtype is not self.dtype:
+        if self.is_complex() and not dtype.is_complex:
+            warnings.warn("Casting complex values to real discards the imaginary part", UserWarning, stacklevel=2)
         from torchax._ops.creation import _to_copy
 
         out = _to_copy(out, dtype)

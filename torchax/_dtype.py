@@ -129,7 +129,8 @@ def promote_types(a: dtype, b: dtype) -> dtype:
         return a
     if ka in "ui" and kb in "ui":
         if a._kind == "u" and a is not uint8 or b._kind == "u" and b is not uint8:
-            raise TypeError(f"Promotion for uint16, uint32, uint64 types is not supported, attempted to promote {a.name} and {b.name}")
+            raise RuntimeError("Promotion for uint16, uint32, uint64 types is not supported, attempted to promote "
+                               f"{type_name(a)} and {type_name(b)}")
         if {a, b} == {uint8, int8}:
             return int16
         return max(a, b, key=_INT_ORDER.index)
@@ -176,6 +177,8 @@ def scalar_dtype(s) -> dtype:
     if isinstance(s, float):
         return get_default_dtype()
     if isinstance(s, complex):
+        if get_default_dtype() is bfloat16:
+            raise RuntimeError("invalid default scalar type for complex")
         return get_default_dtype().to_complex()
     raise TypeError(f"unsupported scalar type {type(s).__name__}")
 
@@ -209,7 +212,7 @@ class finfo:
         self.max = float(info.max)
         self.min = float(info.min)
         self.tiny = self.smallest_normal = float(info.smallest_normal)
-        self.resolution = float(info.resolution)
+        self.resolution = 10.0 ** -int(info.precision)  # torch reports the decimal resolution exactly
 
     def __repr__(self):
         return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
@@ -223,14 +226,16 @@ class iinfo:
         d = as_dtype(type)
         if d.is_floating_point or d.is_complex:
             raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to handle 'torch.iinfo'")
-        info = np.iinfo(np.int8 if d is bool else d.np) if d is not bool else None
+        if d is bool:
+            raise TypeError("torch.bool is not supported by torch.iinfo")
+        info = np.iinfo(d.np)
         self.dtype = d.name
-        self.bits = 8 if d is bool else d.itemsize * 8
-        self.min = 0 if d is bool else int(info.min)
-        self.max = 1 if d is bool else int(info.max)
+        self.bits = d.itemsize * 8
+        self.min = int(info.min)
+        self.max = int(info.max)
 
-    def __repr__(self):
-        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
+    def __repr__(self):  # torch formats the bounds with %g
+        return f"iinfo(min={float(self.min):g}, max={float(self.max):g}, dtype={self.dtype})"
 
 
 JNP = {d: jnp.dtype(d.np) for d in ALL}
@@ -243,7 +248,8 @@ def can_cast(src: dtype, dst: dtype) -> builtins.bool:
 
 _TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long",
                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
-               "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+               "complex64": "ComplexFloat", "complex128": "ComplexDouble", "uint16": "UInt16", "uint32": "UInt32",
+               "uint64": "UInt64"}
 
 
 def type_name(d: dtype) -> str:

@@ -47,6 +47,8 @@ class OpDef:
     params: tuple = field(init=False, repr=False)
     dyn_pos: frozenset = field(init=False, repr=False)
     dyn_names: frozenset = field(init=False, repr=False)
+    positional: tuple = field(init=False, repr=False)  # names that may be given by position
+    required: tuple = field(init=False, repr=False)  # names without a default
 
 
 OPS: dict[str, OpDef] = {}
@@ -62,7 +64,10 @@ def op(name: str | None = None, **flags) -> Callable[[Callable], Callable]:
         opdef = OpDef(name or impl.__name__.rstrip("_"), impl, **flags)
         if opdef.name in OPS:
             raise ValueError(f"op {opdef.name!r} is registered twice")
-        opdef.params = tuple(inspect.signature(impl).parameters)
+        sig = inspect.signature(impl).parameters
+        opdef.params = tuple(sig)
+        opdef.positional = tuple(n for n, p in sig.items() if p.kind is p.POSITIONAL_OR_KEYWORD)
+        opdef.required = tuple(n for n, p in sig.items() if p.default is p.empty and p.kind is not p.VAR_POSITIONAL)
         dyn = set(opdef.promote) | set(opdef.dynamic)
         opdef.dyn_pos = frozenset(i for i, p in enumerate(opdef.params) if p in dyn)
         opdef.dyn_names = frozenset(dyn)
@@ -154,11 +159,14 @@ def _split(a, dynamic: bool, tensors: list, dyn: list, Tensor):
         return _T
     if type(a) in (list, tuple):
         return (type(a), *(_split(x, dynamic, tensors, dyn, Tensor) for x in a))
-    if dynamic and isinstance(a, _SCALARS) and not isinstance(a, np.ndarray):
-        if isinstance(a, (np.number, np.bool_)):
-            a = a.item()
-        dyn.append(a)
-        return _DYN[type(a)]
+    if dynamic:
+        if isinstance(a, _SCALARS) and not isinstance(a, np.ndarray):
+            if isinstance(a, (np.number, np.bool_)):
+                a = a.item()
+            dyn.append(a)
+            return _DYN[type(a)]
+        if a is not None:  # an operand must be a Tensor or a number (torch refuses ndarrays, strings...)
+            raise TorchTypeError(f"expected Tensor or Number as an operand, but got {type(a).__name__}")
     return _static(a)
 
 
@@ -259,10 +267,13 @@ def dispatch(opdef: OpDef, args: tuple, kwargs: dict):
         else:
             spec.append(_split(a, i in dyn_pos, tensors, dyn, Tensor))
     if kwargs:
+        kwargs = _bind(opdef, args, kwargs, spec, tensors, dyn)
         dynk = opdef.dyn_names
         kw_spec = tuple((k, _split(v, k in dynk, tensors, dyn, Tensor)) for k, v in kwargs.items())
     else:
         kw_spec = ()
+        if len(args) < len(opdef.required):
+            _bind(opdef, args, {}, spec, tensors, dyn)
     key = (opdef, tuple(spec), kw_spec, _dtype._default[0])
     try:
         k = _KERNELS.get(key)
@@ -275,11 +286,50 @@ def dispatch(opdef: OpDef, args: tuple, kwargs: dict):
         raise _translate(opdef, e) from None
 
 
+_ALIASES = {"axis": "dim", "keepdims": "keepdim", "x": "input"}  # numpy spellings torch also accepts
+
+
+def _bind(opdef: OpDef, args: tuple, kwargs: dict, spec: list, tensors: list, dyn: list) -> dict:
+    """Move keywords that could be positional into `spec` (so `f(x, 1)` and `f(x, dim=1)` share a kernel)
+    and raise torch's TypeError for unknown or missing arguments."""
+    kwargs = dict(kwargs)
+    for alias, name in _ALIASES.items():
+        if alias in kwargs and alias not in opdef.params and name in opdef.params:
+            kwargs[name] = kwargs.pop(alias)
+    for k in kwargs:
+        if k not in opdef.params:
+            raise TorchTypeError(f"{opdef.name}() got an unexpected keyword argument '{k}'")
+    n = len(args)
+    for p in opdef.positional[n:]:
+        if p not in kwargs:
+            break
+        v = kwargs.pop(p)
+        spec.append(_split(v, n in opdef.dyn_pos, tensors, dyn, Tensor))
+        n += 1
+    missing = [p for p in opdef.required[n:] if p not in kwargs]
+    if missing:
+        raise TorchTypeError(f"{opdef.name}() missing {len(missing)} required positional argument"
+                             f"{'s' if len(missing) > 1 else ''}: " + ", ".join(f"'{m}'" for m in missing))
+    return kwargs
+
+
 class TorchError(Exception):
     """Marker base: errors raised deliberately with torch's type and message pass through unchanged."""
 
 
 class TorchRuntimeError(TorchError, RuntimeError):
+    pass
+
+
+class TorchTypeError(TorchError, TypeError):
+    pass
+
+
+class TorchNotImplementedError(TorchError, NotImplementedError):
+    pass
+
+
+class TorchIndexError(TorchError, IndexError):
     pass
 
 
@@ -320,7 +370,9 @@ def _write_out(out, result):
             raise TypeError(f"out= must be a tuple of {len(result)} tensors")
         for o, r in zip(out, result):
             o._set_from(r)
-        return type(result)(*out) if hasattr(result, "_fields") else tuple(out)
+        if hasattr(result, "_fields"):  # torch names the result type <op>_out when out= is given
+            return structseq(type(result).__name__ + "_out", result._fields)(*out)
+        return tuple(out)
     out._set_from(result)
     return out
 
@@ -328,6 +380,7 @@ def _write_out(out, result):
 # --- structseq: torch.return_types -----------------------------------------------------------------
 
 
+@functools.cache
 def structseq(name: str, fields: tuple[str, ...]):
     """A `torch.return_types.<name>` class: a tuple with named fields and torch's repr."""
 
@@ -359,7 +412,29 @@ def composite(name: str | None = None, *, method: bool = True, function: bool = 
         n = name or fn.__name__
         if n in COMPOSITES or n in OPS:
             raise ValueError(f"op {n!r} is registered twice")
+        fn = _accept_aliases(fn)
         COMPOSITES[n] = (fn, method, function)
         return fn
 
     return register
+
+
+def _accept_aliases(fn):
+    """`axis=`/`keepdims=` for functions with `dim`/`keepdim`, as torch accepts them."""
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return fn
+    renames = {a: n for a, n in _ALIASES.items() if n in params and a not in params and a != "x"}
+    if not renames:
+        return fn
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if kwargs:
+            for a, n in renames.items():
+                if a in kwargs:
+                    kwargs[n] = kwargs.pop(a)
+        return fn(*args, **kwargs)
+
+    return wrapper

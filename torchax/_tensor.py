@@ -111,7 +111,6 @@ class Tensor:
             st.value = new
             st.version += 1
             return
-        _check_no_overlap(self)
         st.value = _views.write(self._view, st.value, new)
         st.version += 1
         self._cache, self._cache_v = new, st.version
@@ -358,9 +357,11 @@ class Tensor:
         """A numpy copy (JAX buffers cannot be shared writable with numpy; see KNOWN_DIFFERENCES)."""
         if self.requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        _numpy_dtype_check(self)
         return np.array(self._numpy())
 
     def __array__(self, dtype=None, copy=None):
+        _numpy_dtype_check(self)
         a = self._numpy()
         return a if dtype is None else a.astype(dtype)
 
@@ -391,14 +392,23 @@ class Tensor:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return builtins.bool(self.item())
 
+    def _scalar(self, kind: str):
+        if self._value.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        v = self.item()
+        if isinstance(v, builtins.complex) and kind != "complex":
+            raise RuntimeError(f"value cannot be converted to type {'int64_t' if kind == 'int' else 'double'} "
+                               "without overflow")
+        return v
+
     def __int__(self) -> int:
-        return builtins.int(self.item())
+        return builtins.int(self._scalar("int"))
 
     def __float__(self) -> float:
-        return builtins.float(self.item())
+        return builtins.float(self._scalar("float"))
 
     def __complex__(self) -> complex:
-        return builtins.complex(self.item())
+        return builtins.complex(self._scalar("complex"))
 
     def __index__(self) -> int:
         if self.dtype.is_floating_point or self.dtype.is_complex or self._value.size != 1:
@@ -477,23 +487,33 @@ class Tensor:
     def T(self) -> Tensor:
         from torchax._ops.views import permute
 
+        if self.ndim not in (1, 2):
+            warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated "
+                          "and it will throw an error in a future release. Consider `x.mT` to transpose batches of "
+                          "matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a "
+                          "tensor.", UserWarning, stacklevel=2)
         return permute(self, tuple(range(self.ndim))[::-1])
 
     @property
     def mT(self) -> Tensor:
+        _need_matrix(self, "mT")
         return self.transpose(-2, -1)
 
     @property
     def H(self) -> Tensor:
-        return self.T.conj() if self.is_complex() else self.T
+        if self.ndim not in (0, 2):
+            raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {self.ndim}-D tensor.")
+        t = self.transpose(0, 1) if self.ndim == 2 else self
+        return t.conj() if self.is_complex() else t
 
     @property
     def mH(self) -> Tensor:
+        _need_matrix(self, "mH")
         return self.mT.conj() if self.is_complex() else self.mT
 
     # --- in-place basics ----------------------------------------------------------------------------
 
-    def _inplace(self, result: Tensor) -> Tensor:
+    def _inplace(self, result: Tensor, overlap_ok: bool = False) -> Tensor:
         """Make `result` (an op's output) this tensor's new value: the tail of every in-place op."""
         value = result._value
         mine = self._value
@@ -503,6 +523,8 @@ class Tensor:
         if value.dtype != mine.dtype:
             _check_cast(value.dtype, mine.dtype)
             value = value.astype(mine.dtype)
+        if self._view is not None and not overlap_ok:  # torch lets fill_ (only) write shared elements
+            _check_no_overlap(self)
         grad_mode = _state._local.grad_enabled
         if grad_mode and self._requires_grad and self.grad_fn is None:
             if self._base is not None:
@@ -559,6 +581,11 @@ class _StorageRef:
         return self.nbytes()
 
 
+def _need_matrix(t, name) -> None:
+    if t.ndim < 2:
+        raise RuntimeError(f"tensor.{name} is only supported on matrices or batches of matrices. Got {t.ndim}-D tensor.")
+
+
 def _check_no_overlap(t: Tensor) -> None:
     shape, strides, _ = t._strided()
     if any(s == 0 and n > 1 for n, s in zip(shape, strides)):
@@ -593,6 +620,11 @@ def _rebuild(array, requires_grad):
     t = wrap(jnp.asarray(array))
     t._requires_grad = requires_grad
     return t
+
+
+def _numpy_dtype_check(t) -> None:
+    if t.dtype is _dtype.bfloat16:  # numpy has no bfloat16 (torch refuses rather than converting)
+        raise TypeError("Got unsupported ScalarType BFloat16")
 
 
 def _TYPE_NAME(d) -> str:  # noqa: N802 - torch's ScalarType name (Float, Long...) of a torch or numpy dtype

@@ -68,7 +68,8 @@ def scatter_fn(chain):
 def _scatter(replay, base, new, dyns):
     itype = jnp.int32 if base.size < 2**31 else jnp.int64
     idx = replay(jnp.arange(base.size, dtype=itype).reshape(base.shape), dyns)
-    flat = base.reshape(-1).at[idx.reshape(-1)].set(new.reshape(-1), unique_indices=True)
+    # NOTE: indices may repeat (fill_ through an expanded view writes one value to a shared element)
+    flat = base.reshape(-1).at[idx.reshape(-1)].set(new.reshape(-1))
     return flat.reshape(base.shape)
 
 

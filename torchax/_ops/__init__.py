@@ -1,7 +1,9 @@
 """All ops, by theme. Importing this package registers every op; `install` puts them on Tensor."""
 
+import numpy as np
+
 from torchax import _registry
-from torchax._ops import creation, indexing, linalg, pointwise, comparison, reduction, shape, sorting, views  # noqa: F401
+from torchax._ops import creation, indexing, linalg, pointwise, pointwise_unary, comparison, reduction, shape, sorting, views, gather  # noqa: F401
 from torchax._tensor import Tensor
 
 # (name, forward dunder, reflected dunder, in-place dunder): reflected ops swap the operands.
@@ -37,8 +39,38 @@ def _inplace(fn, name):
     return method
 
 
+def _binary(fn):
+    """A binary dunder: an operand torch cannot take gives NotImplemented (so `t == None` is False)."""
+
+    def method(self, other):
+        if isinstance(other, np.ndarray):  # torch takes an ndarray operand on the right as a tensor
+            from torchax._ops.creation import from_numpy
+
+            other = from_numpy(other)
+        try:
+            return fn(self, other)
+        except TypeError:
+            return NotImplemented
+
+    return method
+
+
 def _reflected(fn):
-    return lambda self, other: fn(other, self)
+    def method(self, other):
+        if isinstance(other, np.ndarray):  # ...but not on the left: `ndarray * tensor` is a TypeError
+            return NotImplemented
+        try:
+            return fn(other, self)
+        except TypeError:
+            return NotImplemented
+
+    return method
+
+
+def _invert(self):
+    if self.is_floating_point() or self.is_complex():
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+    return _registry.OPS["bitwise_not"].fn(self)
 
 
 def _dunder_inplace(name):
@@ -63,7 +95,7 @@ def install(cls=Tensor) -> None:
         fn = funcs.get(name)
         if fn is None:  # NOTE: temporary while op modules fill in
             continue
-        setattr(cls, fwd, fn)
+        setattr(cls, fwd, _binary(fn))
         if rev:
             setattr(cls, rev, _reflected(fn))
         if inp:
@@ -71,6 +103,7 @@ def install(cls=Tensor) -> None:
     for name, dunder in _UNARY_DUNDERS:
         if name in funcs:
             setattr(cls, dunder, funcs[name])
+    cls.__invert__ = _invert
 
 
 def public_functions() -> dict:

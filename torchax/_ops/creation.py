@@ -24,6 +24,10 @@ __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "ful
 # --- inferring dtypes from Python data ---------------------------------------------------------
 
 
+def _is_seq(x) -> bool:
+    return isinstance(x, (list, tuple)) or isinstance(x, Tensor) and x.ndim > 0 or isinstance(x, np.ndarray) and x.ndim
+
+
 def _infer(data) -> _dtype.dtype:
     """torch's dtype for nested Python data: bool < int64 < default float < default complex."""
     if isinstance(data, Tensor):
@@ -31,9 +35,8 @@ def _infer(data) -> _dtype.dtype:
     if isinstance(data, (np.ndarray, np.generic)):
         return _dtype.from_jax(data.dtype)
     if isinstance(data, (list, tuple)):
-        kinds = [_infer(x) for x in data]
         out = None
-        for k in kinds:
+        for k in map(_infer, data):
             out = k if out is None else _dtype.promote_types(out, k) if k._kind != out._kind else (
                 out if out._rank >= k._rank else k)
         return out or _dtype.get_default_dtype()
@@ -44,22 +47,95 @@ def _infer(data) -> _dtype.dtype:
     if isinstance(data, numbers.Real):
         return _dtype.get_default_dtype()
     if isinstance(data, numbers.Complex):
-        return _dtype.get_default_dtype().to_complex()
-    raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+        return _complex_default()
+    if isinstance(data, str):
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
+
+
+def _complex_default() -> _dtype.dtype:
+    d = _dtype.get_default_dtype()
+    if d is _dtype.bfloat16:
+        raise RuntimeError("invalid default scalar type for complex")
+    return d.to_complex()
+
+
+def _shape_of(data) -> tuple:
+    """torch infers the shape from the first element at each depth."""
+    shape = []
+    while _is_seq(data):
+        if isinstance(data, (Tensor, np.ndarray)):
+            return tuple(shape) + tuple(data.shape)
+        shape.append(len(data))
+        if not len(data):
+            break
+        data = data[0]
+    return tuple(shape)
+
+
+_C_NAMES = {"int64": "int64_t", "int32": "int", "int16": "short", "int8": "int8_t", "uint8": "uint8_t",
+            "float64": "double", "float32": "float", "float16": "c10::Half", "bfloat16": "c10::BFloat16"}
 
 
 def _to_numpy(data, dt: _dtype.dtype) -> np.ndarray:
-    if isinstance(data, Tensor):
-        return np.asarray(data._numpy(), dt.np)
-    if isinstance(data, (list, tuple)):
-        parts = [_to_numpy(x, dt) for x in data]
-        if len({p.shape for p in parts}) > 1:
-            raise ValueError(f"expected sequence of length {len(parts[0]) if parts[0].ndim else 0} at dim 1 "
-                             f"(got {len(parts[1]) if parts[1].ndim else 0})")
-        return np.stack(parts) if parts else np.zeros((0,), dt.np)
-    if isinstance(data, np.ndarray):
-        return data.astype(dt.np)
-    return np.asarray(data, dt.np)
+    shape = _shape_of(data)
+    if isinstance(data, (list, tuple)) and _plain(data):  # fast path: regular nested lists of numbers
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                arr = np.asarray(data)
+        except ValueError:  # ragged: the slow path below raises torch's error
+            arr = np.empty(0, object)
+        if arr.dtype != object and arr.shape == shape and not (
+                arr.size and dt._kind in "ui" and arr.dtype.kind in "iuf"
+                and (arr.min() <= np.iinfo(dt.np).min - 1 or arr.max() >= np.iinfo(dt.np).max + 1)) and not (
+                dt._kind in "uib" and arr.dtype.kind == "c"):
+            return arr.astype(dt.np)
+    out = np.empty(shape, dt.np)
+    _fill(out, data, 0, shape, dt)
+    return out
+
+
+def _fill(out, data, dim, shape, dt):
+    if dim == len(shape) or isinstance(data, (Tensor, np.ndarray)):
+        arr = data._numpy() if isinstance(data, Tensor) else data
+        if isinstance(arr, (list, tuple)):
+            raise TypeError(f"'{type(arr).__name__}' object cannot be interpreted as an integer")
+        try:
+            with np.errstate(all="ignore"):
+                out[...] = _checked(arr, dt)
+        except (OverflowError, ValueError):
+            raise RuntimeError(f"value cannot be converted to type {_C_NAMES.get(dt.name, dt.name)} without "
+                               "overflow") from None
+        return
+    if not _is_seq(data):
+        raise TypeError("not a sequence")
+    if len(data) != shape[dim]:
+        raise ValueError(f"expected sequence of length {shape[dim]} at dim {dim} (got {len(data)})")
+    for i, x in enumerate(data):
+        _fill(out[i, ...], x, dim + 1, shape, dt)
+
+
+def _plain(data) -> bool:
+    first = data
+    while isinstance(first, (list, tuple)) and first:
+        first = first[0]
+    return isinstance(first, (builtins.int, builtins.float, builtins.bool, builtins.complex))
+
+
+def _checked(x, dt):
+    """A Python scalar that fits `dt` (torch refuses out-of-range integers rather than wrapping them)."""
+    if isinstance(x, numbers.Number) and not isinstance(x, builtins.bool) and dt._kind in "ui":
+        info = np.iinfo(dt.np)
+        if isinstance(x, numbers.Integral):
+            if not info.min <= int(x) <= info.max:
+                raise OverflowError
+        elif isinstance(x, numbers.Real):  # truncation toward zero must land in range
+            if not info.min - 1 < float(x) < info.max + 1:
+                raise OverflowError
+        else:
+            raise OverflowError
+    return x
 
 
 def _place(value, device, requires_grad=False) -> Tensor:
@@ -76,9 +152,9 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.clone().detach() "
                       "or sourceTensor.clone().detach().requires_grad_(True), rather than torch.tensor(sourceTensor).",
                       UserWarning, stacklevel=2)
-    if isinstance(data, str) or data is None:
+    if isinstance(data, str):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
-    dt = _dtype.as_dtype(dtype) if dtype is not None else _infer(data)
+    dt = _dtype_arg(dtype, "tensor") if dtype is not None else _infer(data)
     return _place(jnp.asarray(_to_numpy(data, dt)), device, requires_grad)
 
 
@@ -91,8 +167,9 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
 
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False) -> Tensor:
     """torch.asarray."""
-    if isinstance(obj, Tensor) and not copy:
+    if isinstance(obj, Tensor):
         out = obj.to(device=device, dtype=dtype)
+        out = out.clone() if copy and out is obj else out
     else:
         out = tensor(obj, dtype=dtype, device=device)
     return out.requires_grad_(True) if requires_grad else out
@@ -112,6 +189,25 @@ def from_numpy(ndarray) -> Tensor:
 
 
 # --- factories ---------------------------------------------------------------------------------
+
+
+def _dtype_arg(dtype, fn: str):
+    if dtype is None:
+        return None
+    if not isinstance(dtype, _dtype.dtype) and not getattr(dtype, "_legacy_dtype", None):
+        raise TypeError(f"{fn}(): argument 'dtype' must be torch.dtype, not {type(dtype).__name__}")
+    return _dtype.as_dtype(dtype)
+
+
+def _size_arg(args, size, fn: str) -> tuple:
+    """torch's size spellings: f(2, 3), f((2, 3)), f([2, 3]), f(torch.Size(...)), f(size=(2, 3))."""
+    if size is not None:
+        if args:
+            raise TypeError(f"{fn}() received an invalid combination of arguments")
+        args = (size,)
+    if not args:
+        raise TypeError(f'{fn}() missing 1 required positional arguments: "size"')
+    return _size(args)
 
 
 def _size(size) -> tuple:
@@ -136,6 +232,8 @@ def _full(size, fill_value, dtype):
 
 def _factory(size, fill, dtype, device, requires_grad):
     dt = _dtype.as_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
+    if not isinstance(dtype, (_dtype.dtype, type(None))) and not getattr(dtype, "_legacy_dtype", None):
+        raise TypeError(f"argument 'dtype' must be torch.dtype, not {type(dtype).__name__}")
     t = _full(size, fill, dt)
     return _relocate(t, device, requires_grad)
 
@@ -151,20 +249,23 @@ def _relocate(t: Tensor, device, requires_grad) -> Tensor:
     return t
 
 
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+def zeros(*args, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     """torch.zeros."""
-    return _maybe_out(_factory(_size(size), 0, dtype, device, requires_grad), out)
+    return _maybe_out(_factory(_size_arg(args, size, "zeros"), 0, _dtype_arg(dtype, "zeros"), device,
+                               requires_grad), out)
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+def ones(*args, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     """torch.ones."""
-    return _maybe_out(_factory(_size(size), 1, dtype, device, requires_grad), out)
+    return _maybe_out(_factory(_size_arg(args, size, "ones"), 1, _dtype_arg(dtype, "ones"), device,
+                               requires_grad), out)
 
 
-def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
+def empty(*args, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
           memory_format=None):
     """torch.empty: zero-filled here (torch leaves memory uninitialised)."""
-    return _maybe_out(_factory(_size(size), 0, dtype, device, requires_grad), out)
+    return _maybe_out(_factory(_size_arg(args, size, "empty"), 0, _dtype_arg(dtype, "empty"), device,
+                               requires_grad), out)
 
 
 def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
@@ -266,6 +367,9 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     if end is None:
         start, end = 0, start
     start, end, step = (x.item() if isinstance(x, Tensor) else x for x in (start, end, step))
+    for v in (start, end):
+        if isinstance(v, builtins.float) and not math.isfinite(v):
+            raise RuntimeError(f"unsupported range: {start} -> {end}")
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0 and end != start:
@@ -291,17 +395,32 @@ def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devic
     return _maybe_out(_relocate(_arange(n, start, step, dt), device, requires_grad), out)
 
 
-@op(method=False, dynamic=("start", "end"), differentiable=False)
-def _linspace(start, end, steps, dtype):
-    # torch's CPU kernel: the first half counts up from start, the second half down from end.
+@op(method=False, dynamic=("start", "end", "step"), differentiable=False)
+def _linspace(start, end, step, steps, dtype):
+    # torch's CPU kernel: the first half counts up from start, the second half down from end; `step`
+    # comes from the host rounded to the output dtype (doubles for integer outputs).
     jt = _dtype.JNP[dtype]
-    ct = jnp.float64 if not (dtype.is_floating_point or dtype.is_complex) else jt
-    start, end = jnp.asarray(start, ct), jnp.asarray(end, ct)
-    step = (end - start) / max(steps - 1, 1)
+    # NOTE: torch's vectorized kernel uses fused multiply-adds; with the step rounded to the output
+    # dtype, float64 arithmetic reproduces those single roundings for the narrower float types.
+    ct = jnp.complex128 if dtype.is_complex else jnp.float64
+    if steps == 1:
+        return jnp.full((1,), start, jt)
+    start, end, step = (jnp.asarray(v, ct) for v in (start, end, step))
     i = jnp.arange(steps)
-    half = steps // 2
-    out = jnp.where(i < half, start + step * i.astype(ct), end - step * (steps - 1 - i).astype(ct))
-    return out.astype(jt)
+    up = start + step * i.astype(ct)
+    down = end - step * (steps - 1 - i).astype(ct)
+    return jnp.where(i < steps // 2, up, down).astype(jt)
+
+
+def _host_values(start, end, steps, dt):
+    """start, end and step rounded to the output's dtype (doubles for integers), as torch computes them."""
+    ct = dt.np if (dt.is_floating_point or dt.is_complex) else np.float64
+    if dt is _dtype.bfloat16:
+        ct = _dtype.bfloat16.np
+    with np.errstate(all="ignore"):
+        a, b = np.asarray(start, ct), np.asarray(end, ct)
+        step = (b - a) / np.asarray(max(steps - 1, 1), ct)
+    return a.item(), b.item(), builtins.complex(step) if dt.is_complex else builtins.float(step)
 
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
@@ -312,12 +431,13 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     dt = _dtype.as_dtype(dtype) if dtype is not None else (
         _dtype.get_default_dtype().to_complex() if isinstance(start, complex) or isinstance(end, complex)
         else _dtype.get_default_dtype())
-    return _maybe_out(_relocate(_linspace(start, end, steps, dt), device, requires_grad), out)
+    start, end, step = _host_values(start, end, steps, dt)
+    return _maybe_out(_relocate(_linspace(start, end, step, steps, dt), device, requires_grad), out)
 
 
 @op(method=False, dynamic=("start", "end", "base"), differentiable=False)
 def _logspace(start, end, steps, base, dtype):
-    exps = _linspace.__wrapped__(start, end, steps, _dtype.float64)
+    exps = _linspace.__wrapped__(start, end, (end - start) / max(steps - 1, 1), steps, _dtype.float64)
     return jnp.power(jnp.asarray(base, jnp.float64), exps).astype(_dtype.JNP[dtype])
 
 
@@ -368,6 +488,8 @@ def _to_device(input, device):
 
 
 def _legacy_new(dt, args, device, cls=Tensor):
+    if not args:
+        args = (0,)
     if len(args) == 1 and isinstance(args[0], (list, tuple, np.ndarray, Tensor)) and not _is_size(args[0]):
         data = args[0]
         t = tensor(data._numpy() if isinstance(data, Tensor) else data, dtype=dt, device=device)
@@ -420,9 +542,8 @@ def fill_(self, value):
         if value.ndim:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} "
                                "dimensions.")
-        value = value.item()
-    self._write(jnp.full(self._value.shape, value, self._value.dtype))
-    return self
+        return self._inplace(_copy_to(value, tuple(self.shape), self.dtype, self.device), overlap_ok=True)
+    return self._inplace(_full(tuple(self.shape), value, self.dtype), overlap_ok=True)
 
 
 @composite(function=False)

@@ -159,6 +159,7 @@ def _index_put_impl(input, index, values, accumulate):
 def setitem(self: Tensor, index, value) -> None:
     """Tensor.__setitem__: writes through to the base and every view sharing this storage."""
     index = _normalize(index, self.ndim)
+    scalar = isinstance(value, (builtins.int, builtins.float, builtins.complex, np.number))
     if not isinstance(value, Tensor):
         from torchax._ops.creation import tensor
 
@@ -166,6 +167,9 @@ def setitem(self: Tensor, index, value) -> None:
     if not _has_advanced(index):
         spec, starts = _basic(index, self.shape)
         target = _index(self, spec, starts)
+        if scalar:  # torch fills (allowed even through an expanded view)
+            target.fill_(value.item())
+            return
         _check_broadcast(value.shape, target.shape)
         target.copy_(value)
         return

@@ -37,18 +37,20 @@ def _is_np(x) -> bool:
 @op(view=True, dynamic=("starts",), method=False, out=False)
 def _index(input, spec, starts):
     """Basic indexing: spec entries ("i",) select, ("s", length, step) slice, ("n",) insert a dim."""
-    if _is_np(input):
-        it = iter(starts)
-        idx = []
+    if _is_np(input):  # layout replay, in torch's order: None inserts a dim with unsqueeze's stride
+        v, d, it = input, 0, iter(starts)
         for e in spec:
             if e[0] == "i":
-                idx.append(next(it))
+                v = v[(slice(None),) * d + (next(it), Ellipsis)]
             elif e[0] == "s":
                 s = next(it)
-                idx.append(slice(s, s + (e[1] - 1) * e[2] + 1 if e[1] else s, e[2]))
+                v = v[(slice(None),) * d + (slice(s, s + (e[1] - 1) * e[2] + 1 if e[1] else s, e[2]), Ellipsis)]
+                d += 1
             else:
-                idx.append(None)
-        return input[tuple(idx)]
+                stride = v.shape[d] * v.strides[d] if d < v.ndim else 1
+                v = as_strided(v, shape=v.shape[:d] + (1,) + v.shape[d:], strides=v.strides[:d] + (stride,) + v.strides[d:])
+                d += 1
+        return v
     dims = [e for e in spec if e[0] != "n"]
     sizes = [1 if e[0] == "i" else (e[1] - 1) * e[2] + 1 if e[1] else 0 for e in dims]
     sizes += list(input.shape[len(dims):])
