@@ -21,18 +21,21 @@ from torchax._dtype import float16 as half, float32 as float, float64 as double 
 from torchax._dtype import int16 as short, int32 as int, int64 as long  # noqa: E402,A004
 from torchax._dtype import complex64 as cfloat, complex128 as cdouble, complex64 as chalf  # noqa: E402
 from torchax._tensor import Size as Size, Tensor as Tensor  # noqa: E402
-from torchax import _dispatch  # noqa: E402,F401 - installs the dispatcher's run hook
+from torchax import _casting, _dispatch  # noqa: E402,F401 - Tensor conversions; the dispatcher's run hook
+from torchax._casting import can_cast as can_cast  # noqa: E402
 from torchax._state import set_default_device as set_default_device  # noqa: E402
 from torchax._printing import set_printoptions as set_printoptions, get_printoptions as get_printoptions  # noqa: E402
 from torchax import _ops  # noqa: E402
 from torchax._ops.creation import *  # noqa: E402,F401,F403
 from torchax._ops.pointwise import *  # noqa: E402,F401,F403
+from torchax._ops.pointwise_unary import *  # noqa: E402,F401,F403
 from torchax._ops.comparison import *  # noqa: E402,F401,F403
 from torchax._ops.reduction import *  # noqa: E402,F401,F403
 from torchax._ops.sorting import *  # noqa: E402,F401,F403
 from torchax._ops.shape import *  # noqa: E402,F401,F403
 from torchax._ops.views import *  # noqa: E402,F401,F403
 from torchax._ops.indexing import *  # noqa: E402,F401,F403
+from torchax._ops.gather import *  # noqa: E402,F401,F403
 from torchax._ops.linalg import *  # noqa: E402,F401,F403
 from torchax import cuda as cuda, linalg as linalg  # noqa: E402
 from torchax._alias import alias_torch as alias_torch  # noqa: E402
@@ -49,13 +52,6 @@ def result_type(tensor1, tensor2) -> dtype:
     for x in (tensor1, tensor2):
         (ts.append((x.dtype, x.ndim)) if isinstance(x, Tensor) else ss.append(x))
     return _result_type(ts, ss)
-
-
-def can_cast(from_, to) -> bool:
-    """torch.can_cast: casting never goes down a category (complex > float > integral > bool)."""
-    from torchax._tensor import _can_cast
-
-    return _can_cast(from_, to)
 
 
 def is_tensor(obj) -> bool:  # noqa: A001
@@ -91,3 +87,9 @@ from torchax.autograd import (  # noqa: E402
     no_grad as no_grad, set_grad_enabled as set_grad_enabled,
 )
 from torchax.autograd.grad_mode import is_inference_mode_enabled as is_inference_mode_enabled  # noqa: E402
+from torchax.autograd.anomaly_mode import (  # noqa: E402
+    is_anomaly_check_nan_enabled as is_anomaly_check_nan_enabled, is_anomaly_enabled as is_anomaly_enabled,
+    set_detect_anomaly as _set_detect_anomaly,
+)
+from torchax import utils as utils  # noqa: E402
+import torchax.utils.checkpoint  # noqa: E402,F401

@@ -21,7 +21,7 @@ def rebase(t: Tensor, result: Tensor, base, old_base) -> None:
         t.grad_fn, t._out_idx, t._requires_grad = result.grad_fn, result._out_idx, result._requires_grad
         return
     chain = t._view
-    new_base, _ = _graph.custom("CopySlices", _views.scatter_fn(chain), [base, result],
+    new_base, _ = _graph.custom("torch::autograd::CopySlices", _views.scatter_fn(chain), [base, result],
                                 values=[old_base, result._value.astype(old_base.dtype)])
     base.grad_fn, base._out_idx, base._requires_grad = new_base.grad_fn, 0, True
     view, _ = _graph.custom("AsStridedBackward0", _views.read_fn(chain), [base])

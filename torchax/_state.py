@@ -15,6 +15,7 @@ class _Local(threading.local):
     inference = False
     anomaly = False  # detect_anomaly: remember forward stacks, check backward for NaN
     anomaly_nan = True
+    capturing = False  # autograd.grad / backward(inputs=) is running (reentrant checkpoints refuse it)
 
 
 _local = _Local()

@@ -526,12 +526,13 @@ class Tensor:
         if self._view is not None and not overlap_ok:  # torch lets fill_ (only) write shared elements
             _check_no_overlap(self)
         grad_mode = _state._local.grad_enabled
-        if grad_mode and self._requires_grad and self.grad_fn is None:
-            if self._base is not None:
+        base = self._base if self._view is not None else None
+        if grad_mode:
+            if self._requires_grad and self.grad_fn is None:
+                raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+            if base is not None and base._requires_grad and base.grad_fn is None:
                 raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
                                    "operation.")
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-        base = self._base if self._view is not None else None
         track = grad_mode and (result._requires_grad or base is not None and base._requires_grad)
         old_base = self._storage.value if track and base is not None else None
         self._write(value)

@@ -549,7 +549,10 @@ def fill_(self, value):
 @composite(function=False)
 def zero_(self):
     """Tensor.zero_."""
-    return fill_(self, 0)
+    from torchax.autograd._graph import rename
+
+    out = fill_(self, 0)
+    return rename(out, "ZeroBackward0") if self._view is None else out
 
 
 @op()

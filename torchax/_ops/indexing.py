@@ -125,7 +125,7 @@ def _minmax(v):
     return jnp.min(v), jnp.max(v)
 
 
-@op(method=False, out=False)
+@op(method=False, out=False, grad_name="IndexBackward0")
 def _index_adv(input, index):
     return input[tuple(index)]
 
@@ -143,13 +143,15 @@ def getitem(self: Tensor, index):
             return _index(self, spec, starts)
     index = _normalize(index, self.ndim)
     if not _has_advanced(index):
+        while index and type(index[-1]) is slice and index[-1] == slice(None):
+            index = index[:-1]  # trailing full slices: kept dims (and not the op torch names the grad_fn after)
         spec, starts = _basic(index, self.shape)
         return _index(self, spec, starts)
     _check_bounds(index, self.shape)
     return _index_adv(self, list(index))
 
 
-@op(name="_index_put_impl", method=False, out=False, promote=())
+@op(name="_index_put_impl", method=False, out=False, promote=(), grad_name="IndexPutBackward0")
 def _index_put_impl(input, index, values, accumulate):
     ref = input.at[tuple(index)]
     values = values.astype(input.dtype)

@@ -19,6 +19,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from torchax import _views
 from torchax._registry import Static, composite, op
+from torchax.autograd._graph import rename
 from torchax._tensor import Tensor, _wrap_dim
 from torchax._tensor import _shape_arg as _shape_args
 
@@ -34,7 +35,19 @@ def _is_np(x) -> bool:
 # --- primitives -----------------------------------------------------------------------------------
 
 
-@op(view=True, dynamic=("starts",), method=False, out=False)
+def _index_grad_name(arg_spec) -> str:
+    """torch applies an index entry by entry; the grad_fn is that of the last one that did something."""
+    spec = arg_spec[1]
+    for e in reversed(spec):
+        if e[0] == "i":
+            return "SelectBackward0"
+        if e[0] == "n":
+            return "UnsqueezeBackward0"
+        return "SliceBackward0"
+    return "AliasBackward0"
+
+
+@op(view=True, dynamic=("starts",), method=False, out=False, grad_name=_index_grad_name)
 def _index(input, spec, starts):
     """Basic indexing: spec entries ("i",) select, ("s", length, step) slice, ("n",) insert a dim."""
     if _is_np(input):  # layout replay, in torch's order: None inserts a dim with unsqueeze's stride
@@ -78,7 +91,7 @@ def permute(input, dims):
     return input.transpose(dims)
 
 
-@op(view=True, method=False, out=False)
+@op(view=True, method=False, out=False, grad_name="ViewBackward0")
 def _view(input, shape):
     if _is_np(input):  # the strides of a viewable reshape, by torch's rule
         strides = _views.view_strides(input.shape, tuple(input.strides), shape)
@@ -86,7 +99,7 @@ def _view(input, shape):
     return input.reshape(shape)
 
 
-@op(view=True, method=False, out=False)
+@op(view=True, method=False, out=False, grad_name="ExpandBackward0")
 def _expand(input, size):
     xp = np if _is_np(input) else jnp
     return xp.broadcast_to(input, size)
@@ -98,7 +111,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     return input.diagonal(offset, dim1, dim2)
 
 
-@op(view=True, method=False, out=False)
+@op(view=True, method=False, out=False, grad_name="UnfoldBackward0")
 def _unfold(input, dimension, size, step):
     n = (input.shape[dimension] - size) // step + 1
     if _is_np(input):
@@ -125,7 +138,7 @@ def transpose(input, dim0, dim1):
     d0, d1 = _dims(input.ndim, dim0, dim1)
     perm = list(range(input.ndim))
     perm[d0], perm[d1] = perm[d1], perm[d0]
-    return permute(input, tuple(perm))
+    return rename(permute(input, tuple(perm)), "TransposeBackward0")
 
 
 swapaxes = composite("swapaxes")(lambda input, axis0, axis1: transpose(input, axis0, axis1))
@@ -137,7 +150,8 @@ def t(input):
     """torch.t: transpose of a matrix; 0-d and 1-d tensors are returned as they are."""
     if input.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
-    return transpose(input, 0, 1) if input.ndim == 2 else permute(input, tuple(range(input.ndim)))
+    out = transpose(input, 0, 1) if input.ndim == 2 else permute(input, tuple(range(input.ndim)))
+    return rename(out, "TBackward0")
 
 
 @composite()
@@ -220,7 +234,9 @@ def squeeze(input, dim=None):
     else:
         dims = dim if isinstance(dim, (tuple, list)) else (dim,)
         drop = {d for d in _dims(input.ndim, *dims) if input.ndim and shape[d] == 1}
-    return _view(input, tuple(n for i, n in enumerate(shape) if i not in drop))
+    out = _view(input, tuple(n for i, n in enumerate(shape) if i not in drop))
+    return rename(out, "SqueezeBackward0" if dim is None else "SqueezeBackward1" if isinstance(dim, int)
+                  else "SqueezeBackward2")
 
 
 @composite()
@@ -295,7 +311,7 @@ def select(input, dim, index):
 def unbind(input, dim=0):
     """torch.unbind."""
     d = _dims(input.ndim, dim)[0]
-    return tuple(select(input, d, i) for i in range(input.shape[d]))
+    return rename(tuple(select(input, d, i) for i in range(input.shape[d])), "UnbindBackward0")
 
 
 @composite()
@@ -317,7 +333,8 @@ def split(tensor, split_size_or_sections, dim=0):
     for n in sizes:
         out.append(_slice_dim(tensor, d, start, n))
         start += n
-    return tuple(out)
+    return rename(tuple(out), "SplitBackward0" if isinstance(split_size_or_sections, int) else
+                  "SplitWithSizesBackward0")
 
 
 @composite()
@@ -444,3 +461,23 @@ def _view_dtype(input, dtype):
         raise RuntimeError("self.dim() cannot be 0 to view " + str(input.dtype) + " as " + str(dt) +
                            " (different element sizes)")
     return _bitcast(input, dt)
+
+
+def _inplace_view(fn, name):
+    def method(self, *args, **kwargs):
+        """The tensor itself becomes the view (torch's in-place view ops change metadata only)."""
+        out = fn(self, *args, **kwargs)
+        self._view, self._cache, self._cache_v, self._layout = out._view, out._cache, out._cache_v, None
+        if self._base is None:
+            self._base = out._base
+        if out.grad_fn is not None:
+            self.grad_fn, self._out_idx, self._requires_grad = out.grad_fn, out._out_idx, True
+        return self
+
+    method.__name__ = name
+    return method
+
+
+for _n, _f in (("t_", t), ("transpose_", transpose), ("squeeze_", squeeze), ("unsqueeze_", unsqueeze),
+               ("swapdims_", swapdims), ("swapaxes_", swapaxes)):
+    setattr(Tensor, _n, _inplace_view(_f, _n))

@@ -138,6 +138,14 @@ def _apply_vjp(vjp, ct):
     return vjp(ct)
 
 
+def rename(out, name: str):
+    """Give the grad_fn a composite just created torch's name for the composite (TransposeBackward0...)."""
+    for t in out if isinstance(out, (tuple, list)) else (out,):
+        if t.grad_fn is not None:
+            t.grad_fn._name = name
+    return out
+
+
 def grad_name(opname: str) -> str:
     """torch's grad_fn name for an op: add -> AddBackward0, index_select -> IndexSelectBackward0."""
     return "".join(p.capitalize() for p in re.split(r"_+", opname.strip("_")) if p) + "Backward0"
@@ -203,7 +211,9 @@ def record(opdef, key, tensors, tvals, dyn, wrap_outputs):
     meta = tuple((o.shape, o.dtype, _differentiable(o.dtype)) for o in outs)
     edges = tuple(edge(t) if m else None for t, m in zip(tensors, mask))
     pure = _registry.RAW[key]
-    node = Node(opdef.grad_name or grad_name(opdef.name), vjp, edges, meta,
+    gn = opdef.grad_name
+    name = gn(key[1]) if callable(gn) else gn or grad_name(opdef.name)
+    node = Node(name, vjp, edges, meta,
                 fwd=lambda *d: pure(_merge(mask, d, rest), dyn),
                 inputs=[t for t, m in zip(tensors, mask) if m], multi=multi)
     wrapped = wrap_outputs(out)
@@ -319,6 +329,15 @@ def _add(a, b):
 
 def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, accumulate=True):
     """Propagate `root_grads` from the `roots` tensors; accumulate into leaves' `.grad` or capture `inputs`."""
+    prev = _state._local.capturing
+    _state._local.capturing = inputs is not None
+    try:
+        return _run_backward(roots, root_grads, retain_graph, create_graph, inputs, accumulate)
+    finally:
+        _state._local.capturing = prev
+
+
+def _run_backward(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
     from torchax._tensor import Tensor, wrap
 
     buffers: dict = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import warnings
 
 from torchax import _state
 
@@ -14,8 +15,18 @@ class _GradMode:
     _mode: bool = True
 
     def __call__(self, fn):
-        if inspect.isclass(fn):
-            raise RuntimeError(f"{type(self).__name__} cannot be used as a class decorator")
+        if inspect.isclass(fn):  # torch still allows it, with a FutureWarning: the class is built in the mode
+            warnings.warn("Decorating classes is deprecated and will be disabled in future versions. You should "
+                          "only decorate functions or methods. To preserve the current behavior of class "
+                          "decoration, you can directly decorate the `__init__` method and nothing else.",
+                          FutureWarning, stacklevel=2)
+            cls = fn
+
+            def make(*args, **kwargs):
+                with self.clone():
+                    return cls(*args, **kwargs)
+
+            return make
         if inspect.isgeneratorfunction(fn):
             @functools.wraps(fn)
             def gen(*args, **kwargs):
@@ -53,13 +64,22 @@ class _GradMode:
         return False
 
 
-class no_grad(_GradMode):
+class _NoParam(_GradMode):
+    """Also usable as a bare decorator: `@torch.no_grad` as well as `@torch.no_grad()`."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParam):
     """torch.no_grad."""
 
     _mode = False
 
 
-class enable_grad(_GradMode):
+class enable_grad(_NoParam):
     """torch.enable_grad."""
 
     _mode = True
@@ -72,6 +92,10 @@ class set_grad_enabled(_GradMode):
         self._prev = _state.is_grad_enabled()
         self._mode = bool(mode)
         _state.set_grad_enabled_(self._mode)
+
+    def __call__(self, fn):
+        _state.set_grad_enabled_(self._prev)  # used as a decorator: the mode applies inside calls only
+        return super().__call__(fn)
 
     def __enter__(self):
         return None
@@ -86,6 +110,11 @@ class set_grad_enabled(_GradMode):
 
 class inference_mode(_GradMode):
     """torch.inference_mode(mode=True): no_grad here (tensors are not marked as inference tensors)."""
+
+    def __new__(cls, mode=True):
+        if callable(mode):  # bare @inference_mode
+            return cls()(mode)
+        return super().__new__(cls)
 
     def __init__(self, mode: bool = True):
         self._mode = not mode

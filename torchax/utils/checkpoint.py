@@ -18,6 +18,9 @@ class CheckpointFunctionBackward(_graph.Node):
         from torchax import autograd
         from torchax._tensor import Tensor, wrap
 
+        if _state._local.capturing:
+            raise RuntimeError("Checkpointing is not compatible with .grad() or when an `inputs` parameter is "
+                               "passed to .backward(). Please use .backward() and do not pass its `inputs` argument.")
         if self._released:
             raise RuntimeError("Trying to backward through the graph a second time (or directly access saved "
                                "tensors after they have already been freed). Specify retain_graph=True if you need "
@@ -55,8 +58,8 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism
                early_stop=True, **kwargs):
     """torch.utils.checkpoint.checkpoint: the same values and gradients, without stored activations.
 
-    Both variants recompute `function` in backward; the result's grad_fn is CheckpointFunctionBackward
-    (see KNOWN_DIFFERENCES for use_reentrant=False).
+    The reentrant variant (torch's default) runs `function` without recording and recomputes it in
+    backward (grad_fn CheckpointFunctionBackward).
     """
     from torchax._tensor import Tensor
 
@@ -67,11 +70,22 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism
             "recommended, but if you need to preserve the current default behavior, you can pass "
             "use_reentrant=True. Refer to docs for more details on the differences between the two variants.",
             UserWarning, stacklevel=2)
-    with no_grad():
-        out = function(*args, **kwargs)
+    use_reentrant = True if use_reentrant is None else use_reentrant
+    if not use_reentrant:
+        # NOTE: the non-reentrant variant records the real graph (torch's grad_fn names, autograd.grad and
+        # inputs= work); in eager mode its activations are kept (see KNOWN_DIFFERENCES).
+        return function(*args, **kwargs)
+    if kwargs:
+        raise ValueError("Unexpected keyword arguments: " + ",".join(kwargs))
     pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
     tensors = [args[i] for i in pos]
-    if not _state.is_grad_enabled() or not (any(t.requires_grad for t in tensors) or _has_params(function)):
+    with no_grad():
+        out = function(*args, **kwargs)
+    if not _state.is_grad_enabled():
+        return out
+    if not any(t.requires_grad for t in tensors):
+        warnings.warn("None of the inputs have requires_grad=True. Gradients will be None", UserWarning,
+                      stacklevel=2)
         return out
     outs = out if isinstance(out, tuple) else (out,)
     meta = tuple((tuple(o.shape), o._value.dtype, o.is_floating_point()) if isinstance(o, Tensor)
@@ -85,13 +99,6 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism
             o._requires_grad, o.grad_fn, o._out_idx = True, node, i
         result.append(o)
     return tuple(result) if isinstance(out, tuple) else result[0]
-
-
-def _has_params(function) -> bool:
-    """A module (or bound method of one) with parameters that require grad also makes the output need grad."""
-    owner = getattr(function, "__self__", function)
-    params = getattr(owner, "parameters", None)
-    return callable(params) and any(p.requires_grad for p in params())
 
 
 def checkpoint_sequential(functions, segments, input, use_reentrant=None, **kwargs):
