@@ -100,6 +100,8 @@ class Node:
         return list(_apply_vjp(self._vjp, ct))
 
     def _release(self):
+        if self._vjp is not None and not jax.tree.leaves(self._vjp):
+            return  # nothing saved: torch lets such a graph run backward again
         self._vjp = None
         self._fwd = None
         self._inputs = None
@@ -460,9 +462,9 @@ def _accumulate(t, g, create_graph):
         gt = gt.detach()
     if gt._value.shape != t._value.shape:
         gt = wrap(jnp.broadcast_to(gt._value, t._value.shape))
-    if t.grad is None:
-        t.grad = gt
+    if t._grad is None:
+        t._grad = gt
     elif create_graph:
-        t.grad = t.grad + gt
+        t._grad = t._grad + gt
     else:
-        t.grad._write(t.grad._value + gt._value.astype(t.grad._value.dtype))
+        t._grad._write(t._grad._value + gt._value.astype(t._grad._value.dtype))

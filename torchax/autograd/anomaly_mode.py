@@ -56,4 +56,4 @@ def is_anomaly_enabled() -> bool:
 
 def is_anomaly_check_nan_enabled() -> bool:
     """torch.is_anomaly_check_nan_enabled."""
-    return _state._local.anomaly and _state._local.anomaly_nan
+    return _state._local.anomaly_nan

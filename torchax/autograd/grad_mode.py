@@ -29,18 +29,17 @@ class _GradMode:
             return make
         if inspect.isgeneratorfunction(fn):
             @functools.wraps(fn)
-            def gen(*args, **kwargs):
+            def gen(*args, **kwargs):  # the mode holds while the generator runs, not while the caller does
                 it = fn(*args, **kwargs)
-                with self.clone():
-                    value = next(it)
-                while True:
-                    try:
-                        with self.clone():
-                            sent = yield value
+                try:
+                    with self.clone():
+                        value = next(it)
+                    while True:
+                        sent = yield value
                         with self.clone():
                             value = it.send(sent)
-                    except StopIteration as e:
-                        return e.value
+                except StopIteration as e:
+                    return e.value
 
             return gen
 
