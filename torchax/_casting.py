@@ -32,7 +32,7 @@ def cuda(self, device=None, non_blocking=False, memory_format=None) -> Tensor:
     return self.to(_device.device("cuda", device if isinstance(device, int) else None)
                    if not isinstance(device, (str, _device.device)) else device)
 
-def type(self, dtype=None, non_blocking=False, **kwargs):
+def type_(self, dtype=None, non_blocking=False, **kwargs):
     """Tensor.type(): the legacy type name ('torch.FloatTensor'), or a cast to a dtype/legacy type."""
     if dtype is None:
         prefix = "torch.cuda." if self.device.type == "cuda" else "torch."
@@ -66,8 +66,10 @@ def _parse_to(args, kwargs):
             device = a
         elif isinstance(a, builtins.bool):
             continue  # non_blocking / copy given positionally
-        elif a is not None:
+        elif a in (builtins.float, builtins.int, builtins.bool, builtins.complex) or hasattr(a, "_legacy_dtype"):
             dtype = _dtype.as_dtype(a)
+        elif a is not None:
+            raise TypeError(f"to() received an invalid combination of arguments - got ({type(a).__name__})")
     if device is not None:
         device = _device.device(device)
         _device.to_jax(device)  # raises torch's error for a device that does not exist
@@ -113,5 +115,5 @@ def can_cast(from_, to) -> bool:
     return _dtype.can_cast(from_, to)
 
 
-for _fn in (to, cpu, cuda, type, type_as):
-    setattr(Tensor, _fn.__name__, _fn)
+for _name, _fn in (("to", to), ("cpu", cpu), ("cuda", cuda), ("type", type_), ("type_as", type_as)):
+    setattr(Tensor, _name, _fn)

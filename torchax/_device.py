@@ -18,14 +18,16 @@ class device:
     def __init__(self, type, index=None):  # noqa: A002 - torch's argument name
         if isinstance(type, device):
             type, index = type.type, type.index if index is None else index
-        elif isinstance(type, int):
-            type, index = "cuda", type
+        elif isinstance(type, int):  # a bare ordinal means the accelerator
+            if not jax_devices("gpu") and not jax_devices("tpu"):
+                raise RuntimeError("Cannot access accelerator device when none is available.")
+            type, index = ("cuda" if jax_devices("gpu") else "tpu"), type
         elif isinstance(type, str):
             name, sep, idx = type.partition(":")
             if sep:
                 if index is not None:
                     raise RuntimeError(f"type (string) must not include an index because index was passed explicitly: {type}")
-                if not idx.isdigit():
+                if not idx.isdigit() or (len(idx) > 1 and idx[0] == "0"):
                     raise RuntimeError(f"Invalid device string: '{type}'")
                 index = int(idx)
             type = name
@@ -45,9 +47,7 @@ class device:
     def __str__(self):
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
-    def __eq__(self, other):
-        if isinstance(other, str):
-            other = device(other)
+    def __eq__(self, other):  # as in torch, a device never equals a string
         return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
 
     def __hash__(self):

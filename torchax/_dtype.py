@@ -81,14 +81,14 @@ def as_dtype(d) -> dtype:
     """Accept a torch dtype, a numpy/JAX dtype, a Python type (float/int/bool/complex) or None."""
     if isinstance(d, dtype):
         return d
-    if d is float:
-        return get_default_dtype()
+    if d is float:  # torch maps the Python types to the 64-bit dtypes, whatever the default dtype
+        return float64
     if d is int:
         return int64
     if d is builtins.bool:
         return bool
     if d is complex:
-        return get_default_dtype().to_complex()
+        return complex128
     legacy = getattr(d, "_legacy_dtype", None)  # torch.FloatTensor and friends
     if legacy is not None:
         return legacy

@@ -104,10 +104,17 @@ class Static(tuple):
     __slots__ = ()
 
 
+_FLOAT, _BOOL = object(), object()  # tags: 1, 1.0 and True are equal as keys, but not as arguments
+
+
 def _static(a):
     """A hashable stand-in for a static argument."""
-    if type(a) is Static:
+    if type(a) is Static or type(a) is int:
         return a
+    if type(a) is float:
+        return (_FLOAT, a)
+    if type(a) is bool:
+        return (_BOOL, a)
     if isinstance(a, slice):
         return (slice, a.start, a.stop, a.step)
     if isinstance(a, list):
@@ -123,6 +130,8 @@ def _static(a):
 
 def _unstatic(s):
     if isinstance(s, tuple) and s:
+        if s[0] is _FLOAT or s[0] is _BOOL:
+            return s[1]
         if s[0] is slice:
             return slice(*s[1:])
         if s[0] is list:
@@ -212,9 +221,17 @@ def _promote(opdef, bound: dict, specs: dict):
     for p in opdef.promote:  # NOTE: values already of the result dtype stay the same tracer (saved-tensor checks)
         v = bound.get(p)
         if isinstance(v, (list, tuple)):
-            bound[p] = type(v)(x if x.dtype == jt else x.astype(jt) for x in v)
+            bound[p] = type(v)(_cast(x, jt) for x in v)
         elif v is not None:
-            bound[p] = v if getattr(v, "dtype", None) == jt and hasattr(v, "shape") else jnp.asarray(v, jt)
+            bound[p] = _cast(v, jt) if hasattr(v, "shape") else jnp.asarray(v, jt)
+
+
+def _cast(x, jt):
+    if x.dtype == jt:
+        return x
+    if x.dtype == jnp.bool_:  # NOTE: via uint8, else XLA may turn float(mask) * y into select(mask, y, 0)
+        x = x.astype(jnp.uint8)
+    return x.astype(jt)
 
 
 def _build_kernel(opdef: OpDef, arg_spec: tuple, kw_spec: tuple):

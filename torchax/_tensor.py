@@ -387,6 +387,10 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return iter(self.unbind(0))
 
+    def __reversed__(self):
+        """reversed(t): the tensor flipped along dim 0 (a 0-dim tensor is returned as is)."""
+        return self if self._value.ndim == 0 else self.flip(0)
+
     def __bool__(self) -> bool:
         if self._value.size != 1:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")

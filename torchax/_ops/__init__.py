@@ -82,14 +82,16 @@ def _dunder_inplace(name):
 
 def install(cls=Tensor) -> None:
     """Install every op as a Tensor method (and in-place variant) unless Tensor defines it by hand."""
+    for name, (fn, method, _) in _registry.COMPOSITES.items():  # first: a composite `<op>_` wins
+        if method and name not in cls.__dict__:
+            setattr(cls, name, fn)
     for name, opdef in _registry.OPS.items():
-        if opdef.method and name not in cls.__dict__ and not name.startswith("_"):
+        if name.startswith("_"):
+            continue
+        if opdef.method and name not in cls.__dict__:
             setattr(cls, name, opdef.fn)
         if opdef.inplace and name + "_" not in cls.__dict__:
             setattr(cls, name + "_", _inplace(opdef.fn, name + "_"))
-    for name, (fn, method, _) in _registry.COMPOSITES.items():
-        if method and name not in cls.__dict__:
-            setattr(cls, name, fn)
     funcs = public_functions()
     for name, fwd, rev, inp in _DUNDERS:
         fn = funcs.get(name)

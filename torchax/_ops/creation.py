@@ -146,12 +146,19 @@ def _place(value, device, requires_grad=False) -> Tensor:
     return t
 
 
+def _copy_construct_warning(call: str) -> None:
+    warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.clone().detach() or "
+                  f"sourceTensor.clone().detach().requires_grad_(True), rather than {call}.", UserWarning, stacklevel=3)
+
+
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
     """torch.tensor: always copies; int -> int64, float -> default dtype, ndarray dtypes kept."""
     if isinstance(data, Tensor):
-        warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.clone().detach() "
-                      "or sourceTensor.clone().detach().requires_grad_(True), rather than torch.tensor(sourceTensor).",
-                      UserWarning, stacklevel=2)
+        _copy_construct_warning("torch.tensor(sourceTensor)")
+    return _tensor(data, dtype, device, requires_grad)
+
+
+def _tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
     if isinstance(data, str):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     dt = _dtype_arg(dtype, "tensor") if dtype is not None else _infer(data)
@@ -194,7 +201,8 @@ def from_numpy(ndarray) -> Tensor:
 def _dtype_arg(dtype, fn: str):
     if dtype is None:
         return None
-    if not isinstance(dtype, _dtype.dtype) and not getattr(dtype, "_legacy_dtype", None):
+    if not isinstance(dtype, _dtype.dtype) and not getattr(dtype, "_legacy_dtype", None) and \
+            dtype not in (builtins.float, builtins.int, builtins.bool, builtins.complex):
         raise TypeError(f"{fn}(): argument 'dtype' must be torch.dtype, not {type(dtype).__name__}")
     return _dtype.as_dtype(dtype)
 
@@ -232,7 +240,8 @@ def _full(size, fill_value, dtype):
 
 def _factory(size, fill, dtype, device, requires_grad):
     dt = _dtype.as_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
-    if not isinstance(dtype, (_dtype.dtype, type(None))) and not getattr(dtype, "_legacy_dtype", None):
+    if not isinstance(dtype, (_dtype.dtype, type(None))) and not getattr(dtype, "_legacy_dtype", None) and \
+            dtype not in (builtins.float, builtins.int, builtins.bool, builtins.complex):
         raise TypeError(f"argument 'dtype' must be torch.dtype, not {type(dtype).__name__}")
     t = _full(size, fill, dt)
     return _relocate(t, device, requires_grad)
@@ -343,8 +352,10 @@ def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=
 
 
 def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
-    return tensor(data, dtype=dtype if dtype is not None else self.dtype,
-                  device=device if device is not None else self.device, requires_grad=requires_grad)
+    if isinstance(data, Tensor):
+        _copy_construct_warning("tensor.new_tensor(sourceTensor)")
+    return _tensor(data, dtype if dtype is not None else self.dtype, device if device is not None else self.device,
+                   requires_grad)
 
 
 Tensor.new_full = _new_full
