@@ -396,3 +396,33 @@ BAD_FACTORIES = {
 def test_factory_errors(T, name):
     """Negative sizes -> RuntimeError, non-int sizes and bad fill values -> TypeError."""
     return BAD_FACTORIES[name](T)
+
+
+# --- dtype arguments ----------------------------------------------------------------------------
+
+
+@conformance()
+def test_python_type_as_dtype(T):
+    """dtype=float is float64 (not the default dtype), int -> int64, bool -> bool, complex -> complex128."""
+    return (T.zeros(2, dtype=float).dtype, T.zeros(2, dtype=int).dtype, T.ones(2, dtype=bool).dtype,
+            T.tensor([1], dtype=complex).dtype, T.ones(2).to(float).dtype, T.arange(3, dtype=float).dtype,
+            T.full((1,), 1, dtype=float).dtype, T.tensor([1.5]).to(int))
+
+
+@pytest.mark.parametrize("case", ["zeros_np_dtype", "to_np_dtype", "tensor_np_dtype"])
+@conformance(errors=True)
+def test_numpy_dtype_as_dtype_raises(T, case):
+    """A numpy dtype is not a torch dtype: TypeError."""
+    return {"zeros_np_dtype": lambda: T.zeros(2, dtype=np.float32),
+            "to_np_dtype": lambda: T.ones(2).to(np.float64),
+            "tensor_np_dtype": lambda: T.tensor([1], dtype=np.int32)}[case]()
+
+
+@conformance()
+def test_misc_creation(T):
+    """full with a 0-dim tensor fill, tensor(Size), empty_strided strides, new_tensor(tensor) warns."""
+    with pytest.warns(UserWarning, match="new_tensor"):
+        n = T.ones(2).new_tensor(T.tensor([1, 2]))
+    e = T.empty_strided((2, 3), (1, 2))
+    return (T.full((2,), T.tensor(1.5)), T.full((2,), T.tensor(3)).dtype, T.tensor(T.Size([2, 3])), n,
+            e.shape, e.stride(), T.tensor([T.tensor(1), 2]))

@@ -375,3 +375,28 @@ def test_fill_zero(T, dtype):
 def test_fill_with_1d_raises(T):
     """fill_ with a non-0-dim tensor raises RuntimeError."""
     return T.zeros(3).fill_(T.tensor([1.0, 2.0, 3.0]))
+
+
+# --- builtins that go through dunders -----------------------------------------------------------
+
+
+@conformance()
+def test_builtin_protocols(T):
+    """`in`, reversed(), sum(), max(), sorted(), math.floor/ceil/isclose, abs() on tensors."""
+    import math
+
+    t = T.tensor([1.5, 2.5, 3.0])
+    return (2.5 in t, T.tensor(3.0) in t, 7 in t, reversed(t), sum(t), max(t), sorted(T.tensor([3, 1, 2])),
+            math.floor(T.tensor(2.5)), math.ceil(T.tensor(2.1)), math.isclose(T.tensor(1.0), 1.0), abs(T.tensor(-2)))
+
+
+@pytest.mark.parametrize("case", ["contains_str", "contains_shape_mismatch", "round", "divmod", "trunc"])
+@conformance(errors=True)
+def test_builtin_protocol_errors(T, case):
+    """'a' in t -> RuntimeError; round()/math.trunc()/divmod() of tensors -> TypeError."""
+    import math
+
+    t = T.tensor([1.5, 2.5, 3.0])
+    return {"contains_str": lambda: "a" in t, "contains_shape_mismatch": lambda: T.tensor([1.0, 2.0]) in t,
+            "round": lambda: round(T.tensor(2.567), 1), "divmod": lambda: divmod(T.tensor(7), 2),
+            "trunc": lambda: math.trunc(T.tensor(2.7))}[case]()

@@ -307,7 +307,8 @@ def test_setitem_view_masks(T):
     return a, v
 
 
-@pytest.mark.parametrize("case", ["shape_mismatch", "too_many_indices", "out_of_range", "float_index"])
+@pytest.mark.parametrize("case", ["shape_mismatch", "too_many_indices", "out_of_range", "float_index",
+                                  "negative_step", "zero_step", "uint8_overflow"])
 @conformance(errors=True)
 def test_setitem_errors(T, case):
     """Bad setitems raise torch's exception types."""
@@ -318,8 +319,35 @@ def test_setitem_errors(T, case):
         a[0, 0, 0] = 1.0
     elif case == "out_of_range":
         a[4] = 1.0
-    else:
+    elif case == "float_index":
         a[T.tensor([0.5])] = 1.0
+    elif case == "negative_step":
+        a[::-1] = 1.0
+    elif case == "zero_step":
+        a[:, ::0] = 1.0
+    else:
+        T.zeros(3, dtype=T.uint8)[0] = 300
+
+
+@pytest.mark.parametrize("index", [(slice(None, None, -1),), (slice(None), slice(None, None, 0))], ids=repr)
+@conformance(errors=True)
+def test_getitem_bad_step_raises(T, index):
+    """Negative and zero slice steps raise ValueError (torch has no negative strides)."""
+    return _base(T)[index]
+
+
+@conformance()
+def test_setitem_casts_values(T):
+    """Values are cast to the destination dtype: float -> int truncates, numbers -> bool."""
+    a = T.arange(6).reshape(2, 3)
+    a[0] = 2.7
+    a[1, 1:] = T.tensor([-1.9, 3.5])
+    b = T.zeros(3, dtype=T.bool)
+    b[1] = 5
+    b[2] = 0.0
+    u = T.zeros(3, dtype=T.uint8)
+    u[1:] = T.tensor([255, 7])
+    return a, b, u
 
 
 # --- contiguity, view vs reshape ------------------------------------------------------------------
@@ -435,3 +463,87 @@ def test_expand_reading(T):
     e2 = a.expand(2, -1, 5)
     a[2, 0] = -9.0
     return e, e2, e.stride(), e2.stride(), e.is_contiguous(), a.expand_as(T.zeros(4, 2))
+
+
+# --- copies vs views, augmented assignment, metadata in-place ops ---------------------------------
+
+
+@conformance()
+def test_advanced_getitem_copies(T):
+    """Advanced (list/tensor/bool-mask) indexing returns a copy: writes to it do not reach the base."""
+    a = _base(T)
+    c1, c2, c3 = a[[0, 1]], a[T.tensor([2, 3]), 1:], a[a > 20]
+    c1[0] = 100.0
+    c2.fill_(-1.0)
+    c3.zero_()
+    return a, c1, c2, c3, a[[0, 1]].is_contiguous()
+
+
+@conformance()
+def test_chained_setitem(T):
+    """a[0][1] = x, a[:, 1][2] = x and a[1:][0, 0] = x write the base through temporary views."""
+    a = _base(T)
+    a[0][1] = 3.0
+    a[:, 1][2] = 7.0
+    a[1:][0, 0] = -1.0
+    a[2][1:][::2] = 0.5
+    a[...][3, 5] = 9.0
+    a[:][3, 4] = 8.0
+    return a, a[...].data_ptr() == a.data_ptr(), a[:].data_ptr() == a.data_ptr()
+
+
+@conformance()
+def test_augmented_assignment(T):
+    """v += 1 on a view and a[idx] op= x (getitem, in-place op, setitem) update the base."""
+    a = _base(T)
+    v = a[1:]
+    v += 1
+    s1 = a.clone()
+    a[:, 0] *= 2
+    a[2:] -= a[0]
+    a[[0, 3], 1] += 100
+    a.T[0] /= 2
+    return s1, a, v
+
+
+@conformance()
+def test_inplace_metadata_ops(T):
+    """t_(), unsqueeze_(), squeeze_(), transpose_() change the tensor itself and return it."""
+    x = _base(T, (2, 3))
+    r = x.t_()
+    s1 = (r is x, x.shape, x.stride(), x.clone())
+    x.unsqueeze_(0)
+    s2 = (x.shape, x.stride())
+    x.squeeze_()
+    x.transpose_(0, 1)
+    return s1, s2, x, x.shape, x.stride(), x.is_contiguous()
+
+
+@conformance()
+def test_real_imag_views(T):
+    """.real / .imag of a complex tensor are views: writes through them change the complex tensor."""
+    z = T.tensor([1 + 2j, 3 - 4j, -5 + 0.5j])
+    re, im = z.real, z.imag
+    re.fill_(0.0)
+    im[1] = 9.0
+    r = T.view_as_real(z)
+    r[2, 0] = 7.0
+    return z, re, im, r, r.stride(), re.stride(), im.storage_offset()
+
+
+@conformance()
+def test_as_strided(T):
+    """as_strided reads the base's storage with explicit sizes, strides and offset."""
+    a = _base(T)
+    s = a.as_strided((2, 2), (1, 6), 1)
+    a[0, 1] = -3.0
+    return s, s.stride(), s.storage_offset(), T.as_strided(a, (3,), (7,))
+
+
+@conformance()
+def test_view_dtype_reinterprets(T):
+    """view(dtype) of the same element size reinterprets the bits and shares storage."""
+    a = T.arange(4.0)
+    i = a.view(T.int32)
+    i[0] = 1065353216  # the bits of 1.0f
+    return a, i, a.view(T.float32) is a, T.tensor([1, -1], dtype=T.int16).view(T.uint8).shape
