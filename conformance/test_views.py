@@ -547,3 +547,10 @@ def test_view_dtype_reinterprets(T):
     i = a.view(T.int32)
     i[0] = 1065353216  # the bits of 1.0f
     return a, i, a.view(T.float32) is a, T.tensor([1, -1], dtype=T.int16).view(T.uint8).shape
+
+
+@conformance()
+def test_zero_dim_false_mask(T):
+    """x[False] adds a leading dim of size 0 (x[True] one of size 1)."""
+    x = T.arange(6).view(2, 3)
+    return x[True], x[False], x[T.tensor(False)].shape

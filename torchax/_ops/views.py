@@ -15,7 +15,7 @@ import math
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
-from numpy.lib.stride_tricks import as_strided
+from numpy.lib.stride_tricks import as_strided as np_as_strided
 
 from torchax import _views
 from torchax._registry import Static, composite, op
@@ -25,7 +25,7 @@ from torchax._tensor import _shape_arg as _shape_args
 
 __all__ = ["permute", "diagonal", "transpose", "swapaxes", "swapdims", "t", "adjoint", "movedim", "moveaxis",
            "squeeze", "unsqueeze", "flatten", "unflatten", "narrow", "select", "split", "chunk", "unbind",
-           "tensor_split", "hsplit", "vsplit", "dsplit", "reshape", "view_as_real", "split_with_sizes"]
+           "tensor_split", "hsplit", "vsplit", "dsplit", "reshape", "view_as_real", "split_with_sizes", "as_strided"]
 
 
 def _is_np(x) -> bool:
@@ -61,7 +61,7 @@ def _index(input, spec, starts):
                 d += 1
             else:
                 stride = v.shape[d] * v.strides[d] if d < v.ndim else 1
-                v = as_strided(v, shape=v.shape[:d] + (1,) + v.shape[d:], strides=v.strides[:d] + (stride,) + v.strides[d:])
+                v = np_as_strided(v, shape=v.shape[:d] + (1,) + v.shape[d:], strides=v.strides[:d] + (stride,) + v.strides[d:])
                 d += 1
         return v
     dims = [e for e in spec if e[0] != "n"]
@@ -95,7 +95,7 @@ def permute(input, dims):
 def _view(input, shape):
     if _is_np(input):  # the strides of a viewable reshape, by torch's rule
         strides = _views.view_strides(input.shape, tuple(input.strides), shape)
-        return as_strided(input, shape=shape, strides=strides)
+        return np_as_strided(input, shape=shape, strides=strides)
     return input.reshape(shape)
 
 
@@ -118,7 +118,7 @@ def _unfold(input, dimension, size, step):
         shape = input.shape[:dimension] + (n,) + input.shape[dimension + 1:] + (size,)
         st = input.strides
         strides = st[:dimension] + (st[dimension] * step,) + st[dimension + 1:] + (st[dimension],)
-        return as_strided(input, shape=shape, strides=strides)
+        return np_as_strided(input, shape=shape, strides=strides)
     idx = jnp.arange(n)[:, None] * step + jnp.arange(size)[None, :]
     v = jnp.take(input, idx.reshape(-1), axis=dimension)
     v = v.reshape(input.shape[:dimension] + (n, size) + input.shape[dimension + 1:])
@@ -481,3 +481,40 @@ def _inplace_view(fn, name):
 for _n, _f in (("t_", t), ("transpose_", transpose), ("squeeze_", squeeze), ("unsqueeze_", unsqueeze),
                ("swapdims_", swapdims), ("swapaxes_", swapaxes)):
     setattr(Tensor, _n, _inplace_view(_f, _n))
+
+
+@op(view=True, method=False, out=False, grad_name="AsStridedBackward0")
+def _as_strided(input, size, stride, storage_offset):
+    if _is_np(input):
+        return np_as_strided(input.reshape(-1)[storage_offset:], shape=size, strides=stride)
+    idx = jnp.full(size, storage_offset, jnp.int64)
+    for d, (n, st) in enumerate(zip(size, stride)):
+        idx = idx + (lax.broadcasted_iota(jnp.int64, size, d) * st if n else 0)
+    return jnp.take(input.reshape(-1), idx) if input.size else jnp.zeros(size, input.dtype)
+
+
+@composite(function=True)
+def as_strided(input, size, stride, storage_offset=None):
+    """torch.as_strided: a view of the tensor's *storage* with the given sizes, strides and offset."""
+    size, stride = tuple(builtins.int(n) for n in size), tuple(builtins.int(s) for s in stride)
+    if len(size) != len(stride):
+        raise RuntimeError(f"mismatch in length of strides and shape")
+    offset = input.storage_offset() if storage_offset is None else builtins.int(storage_offset)
+    numel = input._storage.value.size
+    need = offset + sum((n - 1) * s for n, s in zip(size, stride)) + 1 if all(size) else 0
+    if need > numel:
+        item = input.element_size()
+        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, and "
+                           f"itemsize {item} requiring a storage size of {need * item} are out of bounds for storage "
+                           f"of size {numel * item}")
+    # NOTE: storage-relative, so the chain starts at the storage's base array, not at this view
+    base = input if input._view is None else _new_alias(input)
+    return _as_strided(base, size, stride, offset)
+
+
+def _new_alias(t):
+    from torchax._tensor import _new
+
+    alias = _new(Tensor, t._storage)
+    alias._requires_grad = t._requires_grad
+    return alias
