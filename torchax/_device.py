@@ -26,7 +26,8 @@ class device:
             name, sep, idx = type.partition(":")
             if sep:
                 if index is not None:
-                    raise RuntimeError(f"type (string) must not include an index because index was passed explicitly: {type}")
+                    raise RuntimeError("type (string) must not include an index because index was passed "
+                                       f"explicitly: {type}")
                 if not idx.isdigit() or (len(idx) > 1 and idx[0] == "0"):
                     raise RuntimeError(f"Invalid device string: '{type}'")
                 index = int(idx)

@@ -203,7 +203,8 @@ class finfo:
     def __init__(self, type=None):  # noqa: A002 - torch's argument name
         d = as_dtype(type if type is not None else get_default_dtype())
         if not (d.is_floating_point or d.is_complex):
-            raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to handle 'torch.finfo'")
+            raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
+                            "'torch.finfo'")
         d = d.to_real()
         info = ml_dtypes.finfo(d.np) if d is bfloat16 else np.finfo(d.np)
         self.dtype = d.name

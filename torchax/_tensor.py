@@ -16,8 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from torchax import _device, _dtype, _state, _views
-from torchax import _registry
+from torchax import _device, _dtype, _registry, _state, _views
 
 
 class _Storage:
@@ -277,7 +276,7 @@ class Tensor:
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
                                 f"{type(value).__name__}")
             if tuple(value.shape) != tuple(self.shape):
-                raise RuntimeError(f"assigned grad has data of a different size")
+                raise RuntimeError("assigned grad has data of a different size")
             if value.dtype is not self.dtype:
                 raise RuntimeError("assigned grad has data of a different type")
         self._grad = value
@@ -588,7 +587,8 @@ class _StorageRef:
 
 def _need_matrix(t, name) -> None:
     if t.ndim < 2:
-        raise RuntimeError(f"tensor.{name} is only supported on matrices or batches of matrices. Got {t.ndim}-D tensor.")
+        raise RuntimeError(f"tensor.{name} is only supported on matrices or batches of matrices. Got {t.ndim}-D "
+                           "tensor.")
 
 
 def _check_no_overlap(t: Tensor) -> None:

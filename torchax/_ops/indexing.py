@@ -14,8 +14,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from torchax import _dtype
-from torchax._registry import Static, composite, op
 from torchax._ops.views import _index
+from torchax._registry import Static, composite, op
 from torchax._tensor import Tensor, wrap
 
 __all__ = ["index_put", "index_put_"]

@@ -19,9 +19,8 @@ from numpy.lib.stride_tricks import as_strided as np_as_strided
 
 from torchax import _views
 from torchax._registry import Static, composite, op
+from torchax._tensor import Tensor, _shape_arg as _shape_args, _wrap_dim
 from torchax.autograd._graph import rename
-from torchax._tensor import Tensor, _wrap_dim
-from torchax._tensor import _shape_arg as _shape_args
 
 __all__ = ["permute", "diagonal", "transpose", "swapaxes", "swapdims", "t", "adjoint", "movedim", "moveaxis",
            "squeeze", "unsqueeze", "flatten", "unflatten", "narrow", "select", "split", "chunk", "unbind",
@@ -61,7 +60,8 @@ def _index(input, spec, starts):
                 d += 1
             else:
                 stride = v.shape[d] * v.strides[d] if d < v.ndim else 1
-                v = np_as_strided(v, shape=v.shape[:d] + (1,) + v.shape[d:], strides=v.strides[:d] + (stride,) + v.strides[d:])
+                v = np_as_strided(v, shape=v.shape[:d] + (1,) + v.shape[d:],
+                                  strides=v.strides[:d] + (stride,) + v.strides[d:])
                 d += 1
         return v
     dims = [e for e in spec if e[0] != "n"]
@@ -436,7 +436,6 @@ def view_as_real(input):
     if not input.is_complex():
         raise RuntimeError("view_as_real is only supported for complex tensors")
     from torchax._ops.pointwise import imag, real
-
     from torchax._ops.shape import stack
 
     return stack([real(input), imag(input)], -1)
@@ -498,7 +497,7 @@ def as_strided(input, size, stride, storage_offset=None):
     """torch.as_strided: a view of the tensor's *storage* with the given sizes, strides and offset."""
     size, stride = tuple(builtins.int(n) for n in size), tuple(builtins.int(s) for s in stride)
     if len(size) != len(stride):
-        raise RuntimeError(f"mismatch in length of strides and shape")
+        raise RuntimeError("mismatch in length of strides and shape")
     offset = input.storage_offset() if storage_offset is None else builtins.int(storage_offset)
     numel = input._storage.value.size
     need = offset + sum((n - 1) * s for n, s in zip(size, stride)) + 1 if all(size) else 0

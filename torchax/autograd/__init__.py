@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from torchax.autograd import graph as graph
+from torchax.autograd import function as function, functional as functional, graph as graph
 from torchax.autograd._graph import Node as Node
+from torchax.autograd.anomaly_mode import detect_anomaly as detect_anomaly, set_detect_anomaly as set_detect_anomaly
+from torchax.autograd.function import Function as Function, FunctionCtx as FunctionCtx
 from torchax.autograd.grad_mode import (
-    enable_grad as enable_grad, inference_mode as inference_mode, is_grad_enabled as is_grad_enabled,
-    no_grad as no_grad, set_grad_enabled as set_grad_enabled,
+    enable_grad as enable_grad,
+    inference_mode as inference_mode,
+    is_grad_enabled as is_grad_enabled,
+    no_grad as no_grad,
+    set_grad_enabled as set_grad_enabled,
 )
 
 
@@ -19,8 +24,9 @@ def _as_list(x):
 
 
 def _root_grads(outputs, grad_outputs, create_graph):
-    from torchax._tensor import Tensor
     import jax.numpy as jnp
+
+    from torchax._tensor import Tensor
 
     grads = []
     for i, t in enumerate(outputs):
@@ -95,9 +101,3 @@ class Variable:
         return t.requires_grad_(requires_grad) if requires_grad else t
 
 
-from torchax.autograd.function import Function as Function, FunctionCtx as FunctionCtx  # noqa: E402
-from torchax.autograd import function as function  # noqa: E402
-from torchax.autograd import functional as functional  # noqa: E402
-from torchax.autograd.anomaly_mode import (  # noqa: E402
-    detect_anomaly as detect_anomaly, set_detect_anomaly as set_detect_anomaly,
-)

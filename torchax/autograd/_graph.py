@@ -73,7 +73,8 @@ class Node:
                     f"operation: [{_describe(t)}], which is output {t._out_idx} of {producer}, is at version "
                     f"{t._storage.version}; "
                     f"expected version {version} instead. Hint: enable anomaly detection to find the operation "
-                    f"that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False)."
+                    "that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, "
+                    "check_nan=False)."
                 )
 
     def _apply(self, cts: list, create_graph: bool) -> list:
@@ -227,7 +228,8 @@ def record(opdef, key, tensors, tvals, dyn, wrap_outputs):
             w._out_idx = i
     saved_in, saved_out = _SAVED.get((key, mask), ((), ()))
     if saved_in or saved_out:
-        node._saved = tuple((t, t._storage.version) for t in [tensors[i] for i in saved_in] + [wlist[i] for i in saved_out])
+        saved = [tensors[i] for i in saved_in] + [wlist[i] for i in saved_out]
+        node._saved = tuple((t, t._storage.version) for t in saved)
     if _state._local.anomaly:
         node._stack = traceback.format_stack()[:-3]
     return wrapped

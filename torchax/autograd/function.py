@@ -115,7 +115,8 @@ class Function(metaclass=_FunctionMeta):
         raise NotImplementedError
 
     def __init__(self, *args, **kwargs):
-        raise RuntimeError("Legacy autograd function with non-static forward method is deprecated. Please use new-style "
+        raise RuntimeError("Legacy autograd function with non-static forward method is deprecated. Please use "
+                           "new-style "
                            "autograd function with static forward method. (Example: "
                            "https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)")
 
@@ -138,7 +139,8 @@ class Function(metaclass=_FunctionMeta):
         outs = output if isinstance(output, tuple) else (output,)
         edges = tuple(_graph.edge(a) if a.requires_grad else None for a in tensor_inputs)
         meta = tuple((tuple(o.shape), o._value.dtype, id(o) not in ctx._non_differentiable
-                      and (o.is_floating_point() or o.is_complex())) if isinstance(o, Tensor) else ((), jnp.float32, False)
+                      and (o.is_floating_point() or o.is_complex())) if isinstance(o, Tensor)
+                     else ((), jnp.float32, False)
                      for o in outs)
         node = BackwardCFunction(cls._backward_name, None, edges, meta, multi=True)
         node._cls, node._ctx, node._n_args = cls, ctx, len(args)
