@@ -87,7 +87,6 @@ def test_comparison_mixed(T, case):
     return MIXED_COMPARISONS[case](T)
 
 
-@pytest.mark.xfail(strict=True, reason="Tensor.__eq__ raises TypeError instead of returning NotImplemented (core)")
 @conformance()
 def test_eq_none_is_false(T):
     return tensor(T, (3,)) == None  # noqa: E711 - the Python operator is what is tested
@@ -453,8 +452,6 @@ def test_errors(T, case):
     return ERRORS[case](T)
 
 
-@pytest.mark.xfail(strict=True, reason="~ on a float tensor: torch raises TypeError from Tensor.__invert__, the "
-                                       "dunder table maps it to bitwise_not (NotImplementedError) (core)")
 @conformance(errors=True)
 def test_invert_float_error(T):
     return ~vals(T, "float32")

@@ -118,7 +118,6 @@ def test_default_dtype_complex_literal(T, name):
     return _with_default(T, getattr(T, name), lambda: (T.tensor(1 + 2j), T.tensor([1.0, 2]) * 1j, T.tensor([1j])))
 
 
-@pytest.mark.xfail(strict=True, reason="KNOWN_DIFFERENCES: JAX has no complex32; torchax promotes to complex64")
 @conformance()
 def test_default_dtype_float16_complex_literal(T):
     """With a float16 default, tensor(1+2j) is complex32 and torch warns that ComplexHalf is experimental."""
@@ -223,7 +222,6 @@ def test_add_result_dtype(T, a, kind):
     return out
 
 
-@pytest.mark.xfail(strict=True, reason="KNOWN_DIFFERENCES: JAX has no complex32; torchax promotes to complex64")
 @conformance()
 def test_float16_with_complex_scalar_is_complex32(T):
     """float16 tensor + complex Python scalar (or complex 0-dim tensor) is complex32 in torch."""

@@ -15,7 +15,7 @@ _DUNDERS = (
     ("floor_divide", "__floordiv__", "__rfloordiv__", "__ifloordiv__"),
     ("remainder", "__mod__", "__rmod__", "__imod__"),
     ("pow", "__pow__", "__rpow__", "__ipow__"),
-    ("matmul", "__matmul__", "__rmatmul__", "__imatmul__"),
+    ("matmul", "__matmul__", "__rmatmul__", None),  # torch has no __imatmul__: `a @= b` rebinds a
     ("bitwise_and", "__and__", "__rand__", "__iand__"),
     ("bitwise_or", "__or__", "__ror__", "__ior__"),
     ("bitwise_xor", "__xor__", "__rxor__", "__ixor__"),
@@ -70,7 +70,7 @@ def _reflected(fn):
 def _invert(self):
     if self.is_floating_point() or self.is_complex():
         raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
-    return _registry.OPS["bitwise_not"].fn(self)
+    return public_functions()["bitwise_not"](self)
 
 
 def _dunder_inplace(name):

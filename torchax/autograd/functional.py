@@ -12,10 +12,13 @@ from torchax.autograd import _graph
 from torchax.autograd.grad_mode import no_grad
 
 
-def _tensors(x):
+def _tensors(x, what="inputs", fn="jacobian"):
     from torchax._tensor import Tensor
 
-    is_tuple = isinstance(x, (tuple, list))
+    if isinstance(x, list):
+        raise TypeError(f"The {what} given to {fn} must be either a Tensor or a tuple of Tensors but the given "
+                        f"{what} has type {type(x)}.")
+    is_tuple = isinstance(x, tuple)
     xs = tuple(x) if is_tuple else (x,)
     for i, t in enumerate(xs):
         if not isinstance(t, Tensor):
@@ -63,7 +66,12 @@ def _unflatten_jac(jac, out_tuple, in_tuple):
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, strategy="reverse-mode"):
     """torch.autograd.functional.jacobian."""
     if strategy not in ("reverse-mode", "forward-mode"):
-        raise ValueError("Expected strategy to be either \"forward-mode\" or \"reverse-mode\".")
+        raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode". Hint: If your '
+                             'function has more outputs than inputs, "forward-mode" tends to be more performant. '
+                             'Otherwise, prefer to use "reverse-mode".')
+    if strategy == "forward-mode" and not vectorize:
+        raise NotImplementedError("Computing Jacobian using forward-AD or forward-over-reverse Hessian is"
+                                  "only implemented for `vectorize=True`.")
     in_tuple, xs = _tensors(inputs)
     f, info = _jax_fn(func)
     n = len(xs)
