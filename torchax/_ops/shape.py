@@ -17,8 +17,14 @@ import numpy as np
 from jax import lax
 
 from torchax import _dtype
-from torchax._registry import TorchIndexError, TorchRuntimeError, TorchTypeError, composite, op
-from torchax._registry import broadcast_shapes as _broadcast
+from torchax._registry import (
+    TorchIndexError,
+    TorchRuntimeError,
+    TorchTypeError,
+    broadcast_shapes as _broadcast,
+    composite,
+    op,
+)
 from torchax._tensor import Size, Tensor, _wrap_dim
 
 __all__ = ["cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack", "dstack", "column_stack",
