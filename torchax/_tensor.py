@@ -539,6 +539,9 @@ class Tensor:
         track = grad_mode and (result._requires_grad or base is not None and base._requires_grad)
         old_base = self._storage.value if track and base is not None else None
         self._write(value)
+        node = result.grad_fn
+        if node is not None and node._saved:  # torch keeps the op's own `self` (input 0) as of after the write
+            node._saved = tuple((t, t._storage.version if pos == 0 else v, pos) for t, v, pos in node._saved)
         if track:
             from torchax._dispatch import rebase
 

@@ -19,7 +19,7 @@ from torchax import _dtype
 from torchax._registry import TorchError, TorchRuntimeError, composite, op
 from torchax._tensor import _TYPE_NAME, Tensor
 
-__all__ = [
+__all__ = ["relu", 
     "abs", "absolute", "neg", "negative", "positive", "sign", "sgn", "square",
     "sqrt", "rsqrt", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "reciprocal", "sigmoid", "sinc",
     "sin", "cos", "tan", "asin", "arcsin", "acos", "arccos", "atan", "arctan",
@@ -480,3 +480,11 @@ def _reinterpret(x, dt):
                                 f"{_TYPE_NAME(src)} as {_TYPE_NAME(dt)} (different element sizes), but got "
                                 f"{x.shape[-1]}")
     return _from_bytes(_to_bytes(x), dt)
+
+
+@op(inplace=True)
+def relu(input):
+    """torch.relu."""
+    if input.dtype == jnp.bool_:
+        raise TypeError('"clamp_min_cpu" not implemented for \'Bool\'')
+    return jnp.maximum(input, jnp.zeros((), input.dtype))

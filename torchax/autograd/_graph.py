@@ -40,7 +40,7 @@ class Node:
         self._tensor_hooks = None  # {output index: [hook]}: Tensor.register_hook on non-leaves
         self._retained = None  # {output index: weakref to Tensor}: Tensor.retain_grad
         self._released = False
-        self._saved = ()  # (tensor, version) of tensors the VJP keeps as they are
+        self._saved = ()  # (tensor, version, input position or -1 for outputs) of tensors the VJP keeps as is
         self._stack = None  # the forward call's stack, under detect_anomaly
         self.metadata = {}
 
@@ -65,7 +65,7 @@ class Node:
         return _Handle(self._pre_hooks, fn)
 
     def _check_saved(self):
-        for t, version in self._saved:
+        for t, version, _ in self._saved:
             if t._storage.version != version:
                 producer = t.grad_fn.name() if t.grad_fn is not None else "AccumulateGrad"
                 raise RuntimeError(
@@ -228,8 +228,8 @@ def record(opdef, key, tensors, tvals, dyn, wrap_outputs):
             w._out_idx = i
     saved_in, saved_out = _SAVED.get((key, mask), ((), ()))
     if saved_in or saved_out:
-        saved = [tensors[i] for i in saved_in] + [wlist[i] for i in saved_out]
-        node._saved = tuple((t, t._storage.version) for t in saved)
+        saved = [(tensors[i], i) for i in saved_in] + [(wlist[i], -1) for i in saved_out]
+        node._saved = tuple((t, t._storage.version, pos) for t, pos in saved)
     if _state._local.anomaly:
         node._stack = traceback.format_stack()[:-3]
     return wrapped
