@@ -7,13 +7,9 @@ torch.linalg's argument names, and the eager checks that turn LAPACK-style `info
 
 from __future__ import annotations
 
-from torchax._ops import linalg_common as _c
-from torchax._ops import linalg_decomp as _d
-from torchax._ops import linalg_kernels as _n
-from torchax._ops.linalg import _cross, _multi_dot
-from torchax._ops.linalg import matmul as matmul
-from torchax._ops.linalg_common import raise_for_info as _raise_for_info
-from torchax._ops.linalg_common import write_out as _write_out
+from torchax._ops import linalg_common as _c, linalg_decomp as _d, linalg_kernels as _n
+from torchax._ops.linalg import _cross, _multi_dot, matmul as matmul
+from torchax._ops.linalg_common import raise_for_info as _raise_for_info, write_out as _write_out
 
 __all__ = ["LinAlgError", "matmul", "det", "slogdet", "inv", "inv_ex", "solve", "solve_ex", "solve_triangular",
            "cholesky", "cholesky_ex", "qr", "svd", "svdvals", "eig", "eigvals", "eigh", "eigvalsh", "lu_factor",
