@@ -232,6 +232,12 @@ def test_lstsq_special(T):
             error(lambda: T.linalg.lstsq(t(T, 2, 4, 3), t(T, 4, 2))))
 
 
+@conformance()
+def test_lstsq_gelsy_truncated(T):
+    a = T.tensor([[1.0, 2], [3, 4], [5, 7]], dtype=T.float64)
+    return T.linalg.lstsq(a, T.tensor([[1.0, 0], [0, 1], [1, 1]], dtype=T.float64), rcond=0.5)
+
+
 VECTOR_NORMS = [(2, None, False), (0, None, False), (1, 1, False), (float("inf"), 1, True),
                 (-float("inf"), (0, 1), True), (3.5, -1, False), (-1, -1, False), (-2.5, [0], False), (2, [], False),
                 (float("nan"), None, False), (True, None, False)]
