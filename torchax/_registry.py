@@ -50,6 +50,7 @@ class OpDef:
     dyn_names: frozenset = field(init=False, repr=False)
     positional: tuple = field(init=False, repr=False)  # names that may be given by position
     required: tuple = field(init=False, repr=False)  # names without a default
+    none_defaults: frozenset = field(init=False, repr=False)  # keywords whose default is None (dropped if None)
 
 
 OPS: dict[str, OpDef] = {}
@@ -69,6 +70,7 @@ def op(name: str | None = None, **flags) -> Callable[[Callable], Callable]:
         opdef.params = tuple(sig)
         opdef.positional = tuple(n for n, p in sig.items() if p.kind is p.POSITIONAL_OR_KEYWORD)
         opdef.required = tuple(n for n, p in sig.items() if p.default is p.empty and p.kind is not p.VAR_POSITIONAL)
+        opdef.none_defaults = frozenset(n for n, p in sig.items() if p.default is None)
         dyn = set(opdef.promote) | set(opdef.dynamic)
         opdef.dyn_pos = frozenset(i for i, p in enumerate(opdef.params) if p in dyn)
         opdef.dyn_names = frozenset(dyn)
@@ -284,6 +286,8 @@ def dispatch(opdef: OpDef, args: tuple, kwargs: dict):
             spec.append(_DYN[type(a)])
         else:
             spec.append(_split(a, i in dyn_pos, tensors, dyn, Tensor))
+    if kwargs and any(v is None and k in opdef.none_defaults for k, v in kwargs.items()):
+        kwargs = {k: v for k, v in kwargs.items() if v is not None or k not in opdef.none_defaults}
     if kwargs:
         kwargs = _bind(opdef, args, kwargs, spec, tensors, dyn)
         dynk = opdef.dyn_names
