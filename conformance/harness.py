@@ -131,6 +131,15 @@ def _builtin_base(e: BaseException) -> type:
     return Exception
 
 
+def message(fn, text):
+    """Run fn; return (builtin exception class name, whether `text` is in its message) so both are compared."""
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001 - the error is the result
+        return _builtin_base(e).__name__, text in str(e)
+    return None, False
+
+
 def run(body, T, args, kwargs):
     try:
         return to_tree(body(T, *args, **kwargs)), None

@@ -3,16 +3,7 @@
 import warnings
 
 import pytest
-from harness import conformance, tensor
-
-
-def _message(fn, text):
-    """Run fn; return (builtin exception class name, whether `text` is in its message) so both are compared."""
-    try:
-        fn()
-    except Exception as e:  # noqa: BLE001 - the error is the result
-        return next(c for c in type(e).__mro__ if c.__module__ == "builtins").__name__, text in str(e)
-    return None, False
+from harness import conformance, message as _message, tensor
 
 
 def _structure(fn):

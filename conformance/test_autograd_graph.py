@@ -1,21 +1,12 @@
 """Conformance: the autograd graph — grad_fn names and next_functions, tensor and Node hooks, in-place ops."""
 
 import pytest
-from harness import conformance, tensor
+from harness import conformance, message as _message, tensor
 
 
 def _leaves(T):
     """Two float leaves that require grad: x (3,) and w (2, 3)."""
     return tensor(T, (3,), grad=True), tensor(T, (2, 3), grad=True, seed=1)
-
-
-def _message(fn, text):
-    """Run fn; return (builtin exception class name, whether `text` is in its message) so both are compared."""
-    try:
-        fn()
-    except Exception as e:  # noqa: BLE001 - the error is the result
-        return next(c for c in type(e).__mro__ if c.__module__ == "builtins").__name__, text in str(e)
-    return None, False
 
 
 # --- grad_fn ----------------------------------------------------------------------------------------

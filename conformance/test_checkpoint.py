@@ -4,7 +4,7 @@ import importlib
 import warnings
 
 import pytest
-from harness import conformance, tensor
+from harness import conformance, message as _message, tensor
 
 
 def _ckpt(T):
@@ -29,15 +29,6 @@ def _grads(*ts):
     for t in ts:
         t.grad = None
     return out
-
-
-def _message(fn, text):
-    """Run fn; return (builtin exception class name, whether `text` is in its message) so both are compared."""
-    try:
-        fn()
-    except Exception as e:  # noqa: BLE001 - the error is the result
-        return next(c for c in type(e).__mro__ if c.__module__ == "builtins").__name__, text in str(e)
-    return None, False
 
 
 @conformance()

@@ -5,7 +5,7 @@ import warnings
 
 import pytest
 import torch
-from harness import conformance, tensor
+from harness import conformance, message as _message, tensor
 
 import torchax
 
@@ -23,15 +23,6 @@ def _state(T, x):
     """What a grad mode changes: the flag, and whether a new result requires grad."""
     y = x * 2
     return T.is_grad_enabled(), y.requires_grad, y.grad_fn is None
-
-
-def _message(fn, text):
-    """Run fn; return (builtin exception class name, whether `text` is in its message) so both are compared."""
-    try:
-        fn()
-    except Exception as e:  # noqa: BLE001 - the error is the result
-        return next(c for c in type(e).__mro__ if c.__module__ == "builtins").__name__, text in str(e)
-    return None, False
 
 
 # --- context managers ------------------------------------------------------------------------------
