@@ -43,7 +43,7 @@ from torchax._alias import alias_torch as alias_torch  # noqa: E402
 _ops.install(Tensor)
 
 __version__ = "0.1.0"
-strided = "torch.strided"  # noqa: the only layout torchax has
+strided = "torch.strided"  # the only layout torchax has
 
 
 def result_type(tensor1, tensor2) -> dtype:

@@ -19,7 +19,7 @@ from torchax import _dtype
 from torchax._registry import TorchError, TorchRuntimeError, composite, op
 from torchax._tensor import _TYPE_NAME, Tensor
 
-__all__ = ["relu", 
+__all__ = ["relu",
     "abs", "absolute", "neg", "negative", "positive", "sign", "sgn", "square",
     "sqrt", "rsqrt", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "reciprocal", "sigmoid", "sinc",
     "sin", "cos", "tan", "asin", "arcsin", "acos", "arccos", "atan", "arctan",
