@@ -284,6 +284,10 @@ def dispatch(opdef: OpDef, args: tuple, kwargs: dict):
         elif i in dyn_pos and type(a) in _DYN:
             dyn.append(a)
             spec.append(_DYN[type(a)])
+        elif a is None or type(a) is int or type(a) is str:  # the common static arguments, as they are
+            spec.append(a)
+        elif type(a) is bool:
+            spec.append((_BOOL, a))
         else:
             spec.append(_split(a, i in dyn_pos, tensors, dyn, Tensor))
     if kwargs and any(v is None and k in opdef.none_defaults for k, v in kwargs.items()):

@@ -133,7 +133,10 @@ def _by_dim(name, impl, doc):
     over_dim = op(name=f"_{name}_dim", method=False, grad_name=f"{stem}Backward1")(impl)
 
     def public(input, dim=None, keepdim=False, *, dtype=None, out=None):
-        return (full if dim is None else over_dim)(input, dim, keepdim, dtype=dtype, out=out)
+        f = full if dim is None else over_dim
+        if dtype is None and out is None:  # the common call: no keywords to bind
+            return f(input, dim, keepdim)
+        return f(input, dim, keepdim, dtype=dtype, out=out)
 
     public.__name__ = public.__qualname__ = name
     public.__doc__ = doc
