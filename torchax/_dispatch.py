@@ -44,7 +44,7 @@ def run(opdef, kernel, key, tensors, tvals, dyn):
 
                 return _graph.record(opdef, key, tensors, tvals, dyn,
                                      lambda out: _wrap_outputs(opdef, key, tensors, dyn, out))
-    out = kernel(tvals, dyn)
+    out = kernel(*tvals, *dyn)
     if type(out) is jax.Array or isinstance(out, jax.Array):
         return _view_of(tensors[0], key, dyn, None, out) if opdef.view else wrap(out)
     return _wrap_outputs(opdef, key, tensors, dyn, out)

@@ -29,7 +29,7 @@ def _replay(keys):
 
     def apply(v, dyns):
         for (k, i), d in zip(kernels, dyns):
-            v = k([v], d)
+            v = k(v, *d)
             if i is not None:
                 v = v[i]
         return v

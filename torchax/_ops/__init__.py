@@ -42,13 +42,16 @@ def _inplace(fn, name):
 def _binary(fn):
     """A binary dunder: an operand torch cannot take gives NotImplemented (so `t == None` is False)."""
 
+    opdef = getattr(fn, "_opdef", None)
+    call = fn if opdef is None else (lambda a, b: _registry.dispatch(opdef, (a, b), {}))  # one frame less
+
     def method(self, other):
         if isinstance(other, np.ndarray):  # torch takes an ndarray operand on the right as a tensor
             from torchax._ops.creation import from_numpy
 
             other = from_numpy(other)
         try:
-            return fn(self, other)
+            return call(self, other)
         except TypeError:
             return NotImplemented
 
