@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -373,6 +374,20 @@ class TorchNotImplementedError(TorchError, NotImplementedError):
 
 class TorchIndexError(TorchError, IndexError):
     pass
+
+
+class TorchValueError(TorchError, ValueError):
+    pass
+
+
+_WARNED: set = set()
+
+
+def warn_once(key: str, message: str) -> None:
+    """torch's TORCH_WARN_ONCE: a UserWarning the first time per process."""
+    if key not in _WARNED:
+        _WARNED.add(key)
+        warnings.warn(message, UserWarning, stacklevel=3)
 
 
 def broadcast_shapes(*shapes) -> tuple:

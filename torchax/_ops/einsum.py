@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from torchax._ops.linalg_common import HIGHEST, TorchTypeError, TorchValueError, not_implemented, type_name
-from torchax._registry import TorchRuntimeError, op
+from torchax._ops.linalg_common import HIGHEST, not_implemented, type_name
+from torchax._registry import TorchRuntimeError, TorchTypeError, TorchValueError, op
 
 __all__ = ["einsum"]
 

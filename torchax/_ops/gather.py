@@ -13,7 +13,7 @@ import numpy as np
 from jax import lax
 
 from torchax import _dtype, _registry
-from torchax._ops.shape import type_name, warn_once
+from torchax._ops.shape import type_name
 from torchax._registry import (
     TorchIndexError,
     TorchNotImplementedError,
@@ -21,6 +21,7 @@ from torchax._registry import (
     broadcast_shapes as _broadcast,
     composite,
     op,
+    warn_once,
 )
 from torchax._tensor import Tensor, _wrap_dim
 

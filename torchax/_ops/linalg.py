@@ -15,19 +15,18 @@ import jax.numpy as jnp
 from torchax import _dtype
 from torchax._ops import linalg_decomp, linalg_kernels
 from torchax._ops.einsum import einsum
-from torchax._ops.linalg_common import (
-    HIGHEST,
-    TorchTypeError,
-    TorchValueError,
-    not_implemented,
-    type_name,
-    warn_once,
-    wrap_dim,
-    write_out,
-)
+from torchax._ops.linalg_common import HIGHEST, not_implemented, type_name, wrap_dim, write_out
 from torchax._ops.linalg_decomp import *  # noqa: F403 - torch.det, torch.svd, ... live there
 from torchax._ops.linalg_kernels import *  # noqa: F403 - torch.matrix_power, torch.matrix_exp
-from torchax._registry import TorchRuntimeError, broadcast_shapes, composite, op
+from torchax._registry import (
+    TorchRuntimeError,
+    TorchTypeError,
+    TorchValueError,
+    broadcast_shapes,
+    composite,
+    op,
+    warn_once,
+)
 from torchax._tensor import Tensor
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "einsum", "addmm", "addmv", "addr",

@@ -3,33 +3,21 @@
 
 from __future__ import annotations
 
-import warnings
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from torchax._registry import TorchError, TorchRuntimeError, _write_out, broadcast_shapes
+from torchax._registry import (
+    TorchIndexError,
+    TorchNotImplementedError,
+    TorchRuntimeError,
+    _write_out,
+    broadcast_shapes,
+)
 from torchax._tensor import _TYPE_NAME, Tensor, _wrap_dim
 
 HIGHEST = lax.Precision.HIGHEST
-
-
-class TorchNotImplementedError(TorchError, NotImplementedError):
-    """torch's "<kernel>" not implemented for '<dtype>'."""
-
-
-class TorchTypeError(TorchError, TypeError):
-    pass
-
-
-class TorchValueError(TorchError, ValueError):
-    pass
-
-
-class TorchIndexError(TorchError, IndexError):
-    pass
 
 
 def wrap_dim(dim: int, ndim: int) -> int:
@@ -111,14 +99,7 @@ def real_dtype(x):
     return jnp.finfo(x.dtype).dtype
 
 
-_WARNED: set = set()
 
-
-def warn_once(key: str, message: str) -> None:
-    """torch's TORCH_WARN_ONCE: a UserWarning the first time per process."""
-    if key not in _WARNED:
-        _WARNED.add(key)
-        warnings.warn(message, UserWarning, stacklevel=3)
 
 
 def raise_for_info(info: Tensor, fname: str, body, error=None) -> None:

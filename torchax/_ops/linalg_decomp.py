@@ -13,7 +13,7 @@ import jax.numpy as jnp
 from jax import lax
 
 from torchax._ops import linalg_common as lc
-from torchax._registry import TorchRuntimeError, composite, op, structseq
+from torchax._registry import TorchRuntimeError, composite, op, structseq, warn_once
 from torchax._tensor import Tensor
 
 __all__ = ["det", "logdet", "slogdet", "inverse", "pinverse", "cholesky", "cholesky_solve", "cholesky_inverse",
@@ -170,7 +170,7 @@ def _linalg_cholesky_ex(A, *, upper=False):
 @composite()
 def cholesky(input, upper=False, *, out=None):
     """torch.cholesky (deprecated; warns once as torch)."""
-    lc.warn_once("cholesky", _CHOLESKY_DEPRECATED)
+    warn_once("cholesky", _CHOLESKY_DEPRECATED)
     L, info = _linalg_cholesky_ex(input, upper=upper)
     lc.raise_for_info(info, "cholesky", lc.not_pd)
     return lc.write_out(out, L)
@@ -263,7 +263,7 @@ def _qr(input, some=True):
 @composite()
 def qr(input, some=True, *, out=None):
     """torch.qr (deprecated; warns once as torch)."""
-    lc.warn_once("qr", "torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a future PyTorch "
+    warn_once("qr", "torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a future PyTorch "
               "release.\nThe boolean parameter 'some' has been replaced with a string parameter 'mode'.\n"
               "Q, R = torch.qr(A, some)\nshould be replaced with\n"
               "Q, R = torch.linalg.qr(A, 'reduced' if some else 'complete')")
@@ -475,7 +475,7 @@ def lu_solve_impl(LU, pivots, B, left, adjoint):
 @composite()
 def lu_solve(input, LU_data, LU_pivots, *, out=None):
     """torch.lu_solve(b, LU_data, LU_pivots) (deprecated; warns once as torch)."""
-    lc.warn_once("lu_solve", "torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be removed in a "
+    warn_once("lu_solve", "torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be removed in a "
               "future PyTorch release.\nNote that torch.linalg.lu_solve has its arguments reversed.\n"
               "X = torch.lu_solve(B, LU, pivots)\nshould be replaced with\nX = torch.linalg.lu_solve(LU, pivots, B)")
     from torchax.linalg import lu_solve as linalg_lu_solve
@@ -489,7 +489,7 @@ _LuWithInfo = structseq("_lu_with_info", ("LU", "pivots", "info"))
 @composite(method=False)
 def lu(A, pivot=True, get_infos=False, out=None):
     """torch.lu (deprecated; warns once as torch): (LU, pivots[, info])."""
-    lc.warn_once("lu", "torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex and will "
+    warn_once("lu", "torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex and will "
               "be removed in a future PyTorch release.\nLU, pivots = torch.lu(A, compute_pivots)\nshould be "
               "replaced with\nLU, pivots = torch.linalg.lu_factor(A, compute_pivots)\nand\n"
               "LU, pivots, info = torch.lu(A, compute_pivots, get_infos=True)\nshould be replaced with\n"
@@ -540,7 +540,7 @@ def _triangular_solve(input, A, upper=True, transpose=False, unitriangular=False
 @composite()
 def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False, *, out=None):
     """torch.triangular_solve(b, A) (deprecated; warns once as torch): (solution, cloned_coefficient)."""
-    lc.warn_once("triangular_solve", "torch.triangular_solve is deprecated in favor of torch.linalg.solve_triangular"
+    warn_once("triangular_solve", "torch.triangular_solve is deprecated in favor of torch.linalg.solve_triangular"
               "and will be removed in a future PyTorch release.\ntorch.linalg.solve_triangular has its arguments "
               "reversed and does not return a copy of one of the inputs.\nX = torch.triangular_solve(B, A)."
               "solution\nshould be replaced with\nX = torch.linalg.solve_triangular(A, B).")

@@ -17,7 +17,7 @@ from jax import lax
 
 from torchax import _dtype
 from torchax._ops import linalg_common as lc, linalg_decomp as dc
-from torchax._registry import TorchRuntimeError, broadcast_shapes, composite, op, structseq
+from torchax._registry import TorchIndexError, TorchRuntimeError, broadcast_shapes, composite, op, structseq
 from torchax._tensor import _TYPE_NAME, wrap
 
 __all__ = ["matrix_power", "matrix_exp"]
@@ -120,7 +120,7 @@ _MATRIX_ORDS = ("fro", "nuc", 2.0, -2.0, 1.0, -1.0, _INF, -_INF)
 
 def _amin(x, axis, shown=None):
     if x.shape[axis] == 0:
-        raise lc.TorchIndexError(f"amin(): Expected reduction dim {axis if shown is None else shown} to have non-zero "
+        raise TorchIndexError(f"amin(): Expected reduction dim {axis if shown is None else shown} to have non-zero "
                               f"size.")
     return jnp.min(x, axis)
 

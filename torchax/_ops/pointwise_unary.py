@@ -16,7 +16,7 @@ import numpy as np
 from jax import lax
 
 from torchax import _dtype
-from torchax._registry import TorchError, TorchRuntimeError, composite, op
+from torchax._registry import TorchRuntimeError, TorchTypeError, composite, op
 from torchax._tensor import _TYPE_NAME, Tensor
 
 __all__ = ["relu",
@@ -31,10 +31,6 @@ __all__ = ["relu",
 
 
 # --- helpers shared with pointwise.py -------------------------------------------------------------
-
-
-class TorchTypeError(TorchError, TypeError):
-    """A TypeError with torch's message, passed through the dispatcher unchanged."""
 
 
 def unsupported(kernel: str, dtype) -> NotImplementedError:

@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from torchax import _dtype
-from torchax._registry import TorchError, TorchRuntimeError, composite, op, structseq
+from torchax._registry import TorchIndexError, TorchRuntimeError, TorchTypeError, composite, op, structseq
 from torchax._tensor import Tensor
 
 __all__ = ["sum", "nansum", "mean", "nanmean", "prod", "max", "min", "amax", "amin", "aminmax", "argmax", "argmin",
@@ -25,14 +25,6 @@ __all__ = ["sum", "nansum", "mean", "nanmean", "prod", "max", "min", "amax", "am
 
 _INT64 = jnp.dtype(jnp.int64)
 _HALF = (jnp.dtype(jnp.float16), jnp.dtype(jnp.bfloat16))
-
-
-class TorchIndexError(TorchError, IndexError):
-    """An IndexError whose message passes through the dispatcher unchanged."""
-
-
-class TorchTypeError(TorchError, TypeError):
-    """A TypeError (torch's argument-parser errors) that the dispatcher must not turn into a RuntimeError."""
 
 
 # --- shared helpers (also used by scan.py and sorting.py) ---------------------------------------------------------

@@ -6,8 +6,8 @@ import jax.numpy as jnp
 from jax import lax
 
 from torchax import _dtype
-from torchax._ops.reduction import TorchRuntimeError, named, upcast, with_out_name, wrap_dim
-from torchax._registry import op
+from torchax._ops.reduction import named, upcast, with_out_name, wrap_dim
+from torchax._registry import TorchRuntimeError, op
 
 __all__ = ["cumsum", "cumprod", "cummax", "cummin", "logcumsumexp", "diff"]
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import builtins
 import itertools
-import warnings
 
 import jax
 import jax.numpy as jnp
@@ -24,6 +23,7 @@ from torchax._registry import (
     broadcast_shapes as _broadcast,
     composite,
     op,
+    warn_once,
 )
 from torchax._tensor import Size, Tensor, _wrap_dim
 
@@ -493,14 +493,7 @@ def broadcast_tensors(*tensors):
     return tuple(expand(t, shape) for t in tensors)
 
 
-_warned = set()
 
-
-def warn_once(key: str, message: str) -> None:
-    """Like torch's TORCH_WARN_ONCE: a UserWarning the first time in the process only."""
-    if key not in _warned:
-        _warned.add(key)
-        warnings.warn(message, UserWarning, stacklevel=3)
 
 
 @composite(method=False)

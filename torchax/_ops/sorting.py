@@ -16,8 +16,8 @@ import numpy as np
 from jax import lax
 
 from torchax import _dtype
-from torchax._ops.reduction import TorchRuntimeError, check_nonempty, named, type_name, upcast, with_out_name, wrap_dim
-from torchax._registry import composite, op
+from torchax._ops.reduction import check_nonempty, named, type_name, upcast, with_out_name, wrap_dim
+from torchax._registry import TorchRuntimeError, composite, op
 from torchax._tensor import Tensor
 
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "mode", "median", "nanmedian", "quantile", "nanquantile",
