@@ -201,3 +201,14 @@ def tensor(T, shape, *, grad=False, dtype="float32", **kw):
     if dtype == "bfloat16":
         t = t.to(T.bfloat16)
     return t.requires_grad_(True) if grad else t
+
+
+def fill_params(T, module, *, seed=0, low=-0.5, high=0.5):
+    """Give every parameter of `module` the same values under both libraries (numpy data, in named order).
+
+    Buffers keep their defaults (running stats start at zeros/ones in both). Returns the module.
+    """
+    with T.no_grad():
+        for i, (_, p) in enumerate(module.named_parameters()):
+            p.copy_(T.tensor(data(tuple(p.shape), seed=seed + i, low=low, high=high)).to(p.dtype))
+    return module

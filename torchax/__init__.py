@@ -40,7 +40,6 @@ from torchax._ops.linalg import *  # noqa: E402,F401,F403
 from torchax import cuda as cuda, linalg as linalg  # noqa: E402
 from torchax._alias import alias_torch as alias_torch  # noqa: E402
 
-_ops.install(Tensor)
 
 __version__ = "0.1.0"
 strided = "torch.strided"  # the only layout torchax has
@@ -93,3 +92,8 @@ from torchax.autograd.anomaly_mode import (  # noqa: E402
 )
 from torchax import utils as utils  # noqa: E402
 import torchax.utils.checkpoint  # noqa: E402,F401
+from torchax import nn as nn  # noqa: E402
+
+# functional ops torch also exposes as torch.<name> (torch.softmax, torch.conv2d, torch.dropout, ...)
+globals().update(nn.functional.TOPLEVEL)
+_ops.install(Tensor)

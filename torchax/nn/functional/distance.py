@@ -1,0 +1,5 @@
+"""torch.nn.functional: cosine_similarity, pairwise_distance, pdist."""
+
+__all__: list[str] = []
+# torch.<name> functions that torch also exposes at top level (signatures may differ from F.<name>)
+TOPLEVEL: dict = {}

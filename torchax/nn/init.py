@@ -1,0 +1,3 @@
+"""torch.nn.init: in-place weight initialisers with torch's fan modes and gains."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""torch.nn modules: activation modules (ReLU ... Softmax2d)."""
+
+__all__: list[str] = []

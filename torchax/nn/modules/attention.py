@@ -1,0 +1,3 @@
+"""torch.nn modules: MultiheadAttention."""
+
+__all__: list[str] = []

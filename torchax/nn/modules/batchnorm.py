@@ -1,0 +1,3 @@
+"""torch.nn modules: BatchNorm1d/2d/3d."""
+
+__all__: list[str] = []

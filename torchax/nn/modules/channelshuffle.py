@@ -1,0 +1,3 @@
+"""torch.nn modules: ChannelShuffle."""
+
+__all__: list[str] = []

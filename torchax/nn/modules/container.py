@@ -1,0 +1,3 @@
+"""torch.nn modules: Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict."""
+
+__all__: list[str] = []

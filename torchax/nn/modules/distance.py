@@ -1,0 +1,3 @@
+"""torch.nn modules: CosineSimilarity, PairwiseDistance."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""torch.nn modules: Flatten, Unflatten."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""torch.nn modules: Fold, Unfold."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""torch.nn modules: Identity, Linear, Bilinear, LazyLinear."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""torch.nn modules: loss modules."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""torch.nn modules: LayerNorm, GroupNorm, LocalResponseNorm, RMSNorm."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""torch.nn modules: ZeroPad/ConstantPad/ReflectionPad/ReplicationPad/CircularPad."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""torch.nn modules: PixelShuffle, PixelUnshuffle."""
+
+__all__: list[str] = []

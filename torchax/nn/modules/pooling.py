@@ -1,0 +1,3 @@
+"""torch.nn modules: max/avg/adaptive/LP pooling and MaxUnpool modules."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""torch.nn modules: RNN, LSTM, GRU and their cells."""
+
+__all__: list[str] = []

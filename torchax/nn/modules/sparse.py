@@ -1,0 +1,3 @@
+"""torch.nn modules: Embedding, EmbeddingBag."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""torch.nn modules: Transformer, TransformerEncoder/Decoder and their layers."""
+
+__all__: list[str] = []

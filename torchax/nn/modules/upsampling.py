@@ -1,0 +1,3 @@
+"""torch.nn modules: Upsample, UpsamplingNearest2d, UpsamplingBilinear2d."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""torch.nn.Parameter, Buffer, UninitializedParameter, UninitializedBuffer."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""torch.nn.utils."""
+
+from torchax.nn.utils import rnn as rnn  # noqa: F401

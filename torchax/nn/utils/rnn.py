@@ -1,0 +1,3 @@
+"""torch.nn.utils.rnn: PackedSequence, pack/pad helpers."""
+
+__all__: list[str] = []
