@@ -37,6 +37,12 @@ from torchax._ops.views import *  # noqa: E402,F401,F403
 from torchax._ops.indexing import *  # noqa: E402,F401,F403
 from torchax._ops.gather import *  # noqa: E402,F401,F403
 from torchax._ops.linalg import *  # noqa: E402,F401,F403
+from torchax._ops.random import *  # noqa: E402,F401,F403
+from torchax import random as random  # noqa: E402
+from torchax.random import (  # noqa: E402
+    Generator as Generator, default_generator as default_generator, get_rng_state as get_rng_state,
+    initial_seed as initial_seed, manual_seed as manual_seed, seed as seed, set_rng_state as set_rng_state,
+)
 from torchax import cuda as cuda, linalg as linalg  # noqa: E402
 from torchax._alias import alias_torch as alias_torch  # noqa: E402
 

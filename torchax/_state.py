@@ -16,6 +16,7 @@ class _Local(threading.local):
     anomaly = False  # detect_anomaly: remember forward stacks, check backward for NaN
     anomaly_nan = True
     capturing = False  # autograd.grad / backward(inputs=) is running (reentrant checkpoints refuse it)
+    rng_key = None  # [jax key] while random ops draw from a key threaded through compiled code
 
 
 _local = _Local()
