@@ -318,3 +318,12 @@ def test_requires_grad_factories(T):
         y = T.zeros(3, requires_grad=True).normal_()
     return x, y, x.is_leaf, y.is_leaf
 
+
+
+@conformance(errors=True)
+def test_cuda_seeding_without_a_device(T):
+    """torch.cuda.manual_seed(_all)/seed_all are lazy (no error without a GPU); reading a CUDA state needs one."""
+    T.cuda.manual_seed(0)
+    T.cuda.manual_seed_all(1)
+    T.cuda.seed_all()
+    return T.cuda.initial_seed()

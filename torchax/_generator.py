@@ -166,5 +166,10 @@ def for_device(device) -> Generator:
         return default_generator
     key = (d.type, d.index or 0)
     if key not in _device_generators:
-        _device_generators[key] = Generator(d)
+        g = _device_generators[key] = Generator(d)
+        if d.type in _pending_seeds:  # torch.cuda.manual_seed before the device existed: applied lazily
+            g.manual_seed(_pending_seeds[d.type])
     return _device_generators[key]
+
+
+_pending_seeds: dict = {}  # device type -> seed requested before any generator of that type was made

@@ -71,3 +71,82 @@ def empty_cache() -> None:
 
 def is_initialized() -> bool:
     return is_available()
+
+
+# --- random number generators (torch.cuda.manual_seed & co.): one torchax Generator per device --------------
+
+def _generators(all_devices: bool):
+    from torchax import _generator
+
+    if not is_available():
+        return []
+    idx = range(device_count()) if all_devices else [_current[0]]
+    return [_generator.for_device(f"cuda:{i}") for i in idx]
+
+
+def manual_seed(seed) -> None:
+    """torch.cuda.manual_seed: seed the current device's generator (lazily, if no device is there yet)."""
+    from torchax import _generator
+
+    seed = int(seed)
+    _generator._pending_seeds.setdefault("cuda", seed)
+    for g in _generators(False):
+        g.manual_seed(seed)
+
+
+def manual_seed_all(seed) -> None:
+    """torch.cuda.manual_seed_all."""
+    from torchax import _generator
+
+    seed = int(seed)
+    _generator._pending_seeds["cuda"] = seed
+    for g in _generators(True):
+        g.manual_seed(seed)
+
+
+def seed() -> None:
+    """torch.cuda.seed: a fresh OS-entropy seed for the current device."""
+    for g in _generators(False):
+        g.seed()
+
+
+def seed_all() -> None:
+    """torch.cuda.seed_all."""
+    gens = _generators(True)
+    if gens:
+        s = gens[0].seed()
+        for g in gens[1:]:
+            g.manual_seed(s)
+
+
+def initial_seed() -> int:
+    """torch.cuda.initial_seed."""
+    _require()
+    return _generators(False)[0].initial_seed()
+
+
+def get_rng_state(device="cuda"):
+    """torch.cuda.get_rng_state."""
+    from torchax import _generator
+
+    _require()
+    return _generator.for_device(device).get_state()
+
+
+def get_rng_state_all() -> list:
+    """torch.cuda.get_rng_state_all."""
+    return [g.get_state() for g in _generators(True)]
+
+
+def set_rng_state(new_state, device="cuda") -> None:
+    """torch.cuda.set_rng_state."""
+    from torchax import _generator
+
+    _require()
+    _generator.for_device(device).set_state(new_state)
+
+
+def set_rng_state_all(new_states) -> None:
+    """torch.cuda.set_rng_state_all."""
+    for g, s in zip(_generators(True), new_states):
+        g.set_state(s)
