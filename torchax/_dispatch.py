@@ -8,8 +8,10 @@ of the input's storage for view ops.
 from __future__ import annotations
 
 import jax
+from jax._src.array import ArrayImpl
 
 from torchax import _registry, _state, _views
+from torchax._registry import _T
 from torchax._tensor import Tensor, _new, wrap
 
 
@@ -45,8 +47,12 @@ def run(opdef, kernel, key, tensors, tvals, dyn):
                 return _graph.record(opdef, key, tensors, tvals, dyn,
                                      lambda out: _wrap_outputs(opdef, key, tensors, dyn, out))
     out = kernel(*tvals, *dyn)
-    if type(out) is jax.Array or isinstance(out, jax.Array):
-        return _view_of(tensors[0], key, dyn, None, out) if opdef.view else wrap(out)
+    if type(out) is ArrayImpl or isinstance(out, jax.Array):
+        if opdef.view:
+            return _view_of(tensors[0], key, dyn, None, out)
+        if not key[2] and len(key[1]) <= 2 and all(s is _T for s in key[1]) and type(tensors[0]) is Tensor:
+            opdef.fast[(len(tensors), key[3])] = kernel  # all-tensor calls can skip the argument split
+        return wrap(out)
     return _wrap_outputs(opdef, key, tensors, dyn, out)
 
 

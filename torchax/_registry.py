@@ -25,7 +25,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from torchax import _dtype
+from torchax import _dtype, _state
 
 _SCALARS = (int, float, complex, np.number, np.bool_)
 
@@ -52,6 +52,8 @@ class OpDef:
     positional: tuple = field(init=False, repr=False)  # names that may be given by position
     required: tuple = field(init=False, repr=False)  # names without a default
     none_defaults: frozenset = field(init=False, repr=False)  # keywords whose default is None (dropped if None)
+    # (number of args, default dtype) -> kernel, for calls of plain Tensors only that return one array
+    fast: dict = field(init=False, repr=False, default_factory=dict)
 
 
 OPS: dict[str, OpDef] = {}
@@ -286,10 +288,28 @@ def _count_tensors(entries) -> int:
 
 _hooks: dict[str, Callable] = {}  # "run": installed by _dispatch
 Tensor: type = None  # set by torchax._tensor (the registry knows Tensors only as a type to recognise)
+wrap: Callable = None  # set by torchax._tensor: a new Tensor around a JAX array
 
 
 def dispatch(opdef: OpDef, args: tuple, kwargs: dict):
     """Split the arguments, find (or build) the kernel and run it. This is the eager hot path."""
+    if not kwargs and opdef.fast:  # shortcut: f(x) / f(x, y) of plain tensors, nothing to record
+        n = len(args)
+        k = opdef.fast.get((n, _dtype._default[0]))
+        try:  # (an error here re-runs below, where it becomes torch's)
+            if k is None:
+                pass
+            elif n == 2:
+                a, b = args
+                if type(a) is Tensor and type(b) is Tensor and not (
+                        (a._requires_grad or b._requires_grad) and _state._local.grad_enabled):
+                    return wrap(k(a._value, b._value))
+            elif n == 1:
+                a = args[0]
+                if type(a) is Tensor and not (a._requires_grad and _state._local.grad_enabled):
+                    return wrap(k(a._value))
+        except (TypeError, ValueError, IndexError):
+            pass
     tensors: list = []
     dyn: list = []
     spec: list = []

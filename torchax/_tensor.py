@@ -661,3 +661,4 @@ Tensor.__contains__ = _contains
 
 
 _registry._hooks["tensor_type"] = _registry.Tensor = Tensor
+_registry.wrap = wrap
