@@ -7,6 +7,7 @@ structure. If torch raises, torchax must raise the same kind of exception (same 
 
 from __future__ import annotations
 
+import builtins
 import functools
 import inspect
 import math
@@ -126,7 +127,7 @@ def _assert_arrays(actual, expected, dtype_name, rtol, atol, path):
 
 def _builtin_base(e: BaseException) -> type:
     for cls in type(e).__mro__:
-        if cls.__module__ == "builtins":
+        if cls.__module__ == "builtins" and getattr(builtins, cls.__name__, None) is cls:
             return cls
     return Exception
 

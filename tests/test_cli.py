@@ -104,7 +104,7 @@ def test_usage_and_version(capsys, tmp_path):
     err = capsys.readouterr().err
     assert err.count("usage: torchax run SCRIPT [ARGS...]") == 3
     assert cli.main(["--version"]) == 0
-    assert capsys.readouterr().out == f"torchax {torchax.__version__}\n"
+    assert capsys.readouterr().out == f"torchax {torchax.version.torchax} (torch 2.13.0 API)\n"
     assert cli.main(["run", str(tmp_path / "missing.py")]) == 2
     assert "can't open file" in capsys.readouterr().err
 

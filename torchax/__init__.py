@@ -47,7 +47,19 @@ from torchax import cuda as cuda, linalg as linalg  # noqa: E402
 from torchax._alias import alias_torch as alias_torch  # noqa: E402
 
 
-__version__ = "0.1.0"
+from torchax.version import __version__ as __version__  # noqa: E402
+from torchax import version as version, storage as storage  # noqa: E402
+from torchax import backends as backends  # noqa: E402
+from torchax._config import (  # noqa: E402
+    are_deterministic_algorithms_enabled as are_deterministic_algorithms_enabled,
+    get_float32_matmul_precision as get_float32_matmul_precision, get_num_interop_threads as get_num_interop_threads,
+    get_num_threads as get_num_threads, is_deterministic_algorithms_warn_only_enabled as
+    is_deterministic_algorithms_warn_only_enabled, is_storage as is_storage,
+    is_warn_always_enabled as is_warn_always_enabled, set_default_tensor_type as set_default_tensor_type,
+    set_float32_matmul_precision as set_float32_matmul_precision, set_num_interop_threads as set_num_interop_threads,
+    set_num_threads as set_num_threads, set_warn_always as set_warn_always, typename as typename,
+    use_deterministic_algorithms as use_deterministic_algorithms,
+)
 strided = "torch.strided"  # the only layout torchax has
 
 

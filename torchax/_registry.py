@@ -400,6 +400,12 @@ class TorchValueError(TorchError, ValueError):
     pass
 
 
+# Shown as the builtin they extend (`RuntimeError: ...`, `type(e).__name__ == "RuntimeError"`), as torch's are.
+for _cls in (TorchRuntimeError, TorchTypeError, TorchNotImplementedError, TorchIndexError, TorchValueError):
+    _cls.__name__ = _cls.__qualname__ = _cls.__mro__[2].__name__
+    _cls.__module__ = "builtins"
+
+
 _WARNED: set = set()
 
 

@@ -232,6 +232,18 @@ class Tensor:
         """A stand-in address: equal for tensors that share storage and offset, as in torch."""
         return id(self._storage) * 16 + self.storage_offset() * self.element_size()
 
+    def storage(self):
+        """Tensor.storage (deprecated in torch): the TypedStorage of this tensor's storage."""
+        from torchax.storage import TypedStorage, _warn_removal
+
+        _warn_removal()
+        return TypedStorage(self)
+
+    @property
+    def _version(self) -> int:
+        """The in-place modification counter, shared with views (torch's version counter)."""
+        return self._storage.version
+
     def untyped_storage(self):
         return _StorageRef(self._storage)
 

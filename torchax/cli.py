@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["--version"]:
         import torchax
 
-        print(f"torchax {torchax.__version__}")
+        print(f"torchax {torchax.version.torchax} (torch {torchax.__version__.split('+')[0]} API)")
         return 0
     if len(argv) < 2 or argv[0] != "run":
         sys.stderr.write(USAGE)

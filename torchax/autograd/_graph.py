@@ -10,6 +10,7 @@ op of its own — a function of the op's original inputs and the cotangents — 
 
 from __future__ import annotations
 
+import functools
 import re
 import traceback
 import warnings
@@ -26,6 +27,10 @@ class Node:
 
     __slots__ = ("_name", "_vjp", "_edges", "_out_meta", "_multi", "_fwd", "_inputs", "_pre_hooks", "_hooks",
                  "_tensor_hooks", "_retained", "_released", "_saved", "_stack", "metadata", "__weakref__")
+
+    def __new__(cls, name, *args, **kwargs):
+        # one subclass per name: `type(grad_fn).__name__` is torch's class name (AddBackward0, ...)
+        return object.__new__(node_class(name) if cls is Node else cls)
 
     def __init__(self, name, vjp, edges, out_meta, fwd=None, inputs=None, multi=False):
         self._name = name
@@ -146,7 +151,14 @@ def rename(out, name: str):
     for t in out if isinstance(out, (tuple, list)) else (out,):
         if t.grad_fn is not None:
             t.grad_fn._name = name
+            t.grad_fn.__class__ = node_class(name)
     return out
+
+
+@functools.cache
+def node_class(name: str) -> type:
+    """The Node subclass named `name` (torch's grad_fn classes are named after their backward)."""
+    return type(name, (Node,), {"__slots__": (), "__module__": "torch.autograd.graph"})
 
 
 def grad_name(opname: str) -> str:
