@@ -88,3 +88,30 @@ def test_class_names(T):
     except NotImplementedError as e:
         names.append(type(e).__name__)
     return names
+
+
+@pytest.mark.parametrize("op", ["matmul", "mm", "bmm"])
+@conformance(errors=True)
+def test_matmul_out_dtype_must_match(T, op):
+    x = T.ones(1, 2, 2, dtype=T.int64) if op == "bmm" else T.ones(2, 2, dtype=T.int64)
+    return getattr(T, op)(x, x, out=T.empty(x.shape))
+
+
+@conformance(errors=True)
+def test_from_numpy_negative_strides(T):
+    import numpy as np
+
+    return T.from_numpy(np.ones(3)[::-1])
+
+
+@conformance()
+def test_cuda_device_context_type(T):
+    return type(T.cuda.device(0)).__name__, T.cuda.device(0).idx
+
+
+@conformance()
+def test_range_as_index(T):
+    x = tensor(T, (3, 4))
+    y = x.clone()
+    y[range(2), [1, 3]] = 0
+    return x[range(3), [0, 1, 2]], x[range(1, 3)], y

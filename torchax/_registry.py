@@ -43,6 +43,7 @@ class OpDef:
     jit: bool = True  # False: data-dependent output shapes, run on concrete arrays
     differentiable: bool = True
     out: bool = True  # accepts out=
+    out_exact: bool = False  # out= must already have the result's dtype (matmul family), no casting
     result: Any = None  # a structseq class for named multi-output results (max(dim) -> values, indices)
     grad_name: str | None = None  # torch's grad_fn name when it is not <Name>Backward0
     fn: Callable[..., Any] = field(init=False, repr=False)
@@ -89,7 +90,7 @@ def _make_public(opdef: OpDef):
         def fn(*args, **kwargs):
             out = kwargs.pop("out", None) if kwargs else None
             result = dispatch(opdef, args, kwargs)
-            return result if out is None else _write_out(out, result)
+            return result if out is None else _write_out(out, result, opdef.out_exact)
     else:
         def fn(*args, **kwargs):
             return dispatch(opdef, args, kwargs)
@@ -447,7 +448,17 @@ def _translate(opdef: OpDef, e: Exception) -> Exception:
     return RuntimeError(f"{opdef.name}(): {msg}")
 
 
-def _write_out(out, result):
+_CPP_NAMES = {"float64": "double", "float32": "float", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+              "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+              "uint8": "unsigned char", "bool": "bool", "complex64": "c10::complex<float>",
+              "complex128": "c10::complex<double>"}
+
+
+def _write_out(out, result, exact=False):
+    if exact and getattr(out, "dtype", None) is not None and out.dtype != result.dtype:
+        name = _CPP_NAMES.get(result.dtype.name, result.dtype.name)
+        raise TorchRuntimeError(f"Expected out tensor to have dtype {name}, but got "
+                                f"{_CPP_NAMES.get(out.dtype.name, out.dtype.name)} instead")
     if isinstance(result, tuple):
         if not isinstance(out, (tuple, list)) or len(out) != len(result):
             raise TypeError(f"out= must be a tuple of {len(result)} tensors")

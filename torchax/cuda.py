@@ -150,3 +150,22 @@ def set_rng_state_all(new_states) -> None:
     """torch.cuda.set_rng_state_all."""
     for g, s in zip(_generators(True), new_states):
         g.set_state(s)
+
+
+class device:
+    """torch.cuda.device(idx): a context manager that makes `idx` the current CUDA device."""
+
+    def __init__(self, device):
+        self.idx = device if isinstance(device, int) or device is None else (_device.device(device).index or 0)
+        self.prev_idx = -1
+
+    def __enter__(self):
+        if self.idx is not None and self.idx >= 0:
+            self.prev_idx = _current[0]
+            set_device(self.idx)
+        return self
+
+    def __exit__(self, *exc):
+        if self.prev_idx >= 0:
+            _current[0] = self.prev_idx
+        return False

@@ -22,10 +22,10 @@ __all__ = ["index_put", "index_put_"]
 
 
 def _as_index(x):
-    """Lists, ndarrays and Python bools inside an index become Tensors; everything else is kept."""
+    """Lists, ranges, ndarrays and Python bools inside an index become Tensors; everything else is kept."""
     if isinstance(x, Tensor):
         return x
-    if isinstance(x, (list, np.ndarray)) or isinstance(x, builtins.bool):
+    if isinstance(x, (list, np.ndarray, builtins.range)) or isinstance(x, builtins.bool):
         from torchax._ops.creation import tensor
 
         arr = np.asarray(x)

@@ -103,7 +103,7 @@ def _bmm_check(a, b, batch):
         not_implemented("bmm", a)
 
 
-@op()
+@op(out_exact=True)
 def matmul(input, other):
     """torch.matmul: every rank combination, with the error messages of the mm/mv/bmm torch dispatches to."""
     _need_tensors("matmul", input=input, other=other)
@@ -129,7 +129,7 @@ def matmul(input, other):
     return _dot_general(a, b)
 
 
-@op()
+@op(out_exact=True)
 def mm(input, mat2):
     """torch.mm."""
     _need_tensors("mm", input=input, mat2=mat2)
@@ -140,7 +140,7 @@ def mm(input, mat2):
     return _mm(input, mat2)
 
 
-@op()
+@op(out_exact=True)
 def bmm(input, mat2):
     """torch.bmm (no broadcasting)."""
     _need_tensors("bmm", input=input, mat2=mat2)
