@@ -483,4 +483,5 @@ def relu(input):
     """torch.relu."""
     if input.dtype == jnp.bool_:
         raise TypeError('"clamp_min_cpu" not implemented for \'Bool\'')
-    return jnp.maximum(input, jnp.zeros((), input.dtype))
+    # (where, not maximum: torch's gradient at 0 is 0; maximum's splits the tie and gives 0.5)
+    return jnp.where(input <= 0, jnp.zeros((), input.dtype), input)  # NaN stays NaN
