@@ -197,7 +197,7 @@ def from_numpy(ndarray) -> Tensor:
         raise ValueError("At least one stride in the given numpy array is negative, and tensors with negative "
                          "strides are not currently supported. (You can probably work around this by making a copy "
                          "of your array  with array.copy().) ")
-    return _place(jnp.asarray(ndarray), None)
+    return _place(ndarray, None)  # one host-to-device copy
 
 
 # --- factories ---------------------------------------------------------------------------------

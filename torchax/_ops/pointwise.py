@@ -165,12 +165,22 @@ def _floor_div_float(a, b):
     return jnp.where(b == 0, a / b, floor)
 
 
+def exact_divide(a, b):
+    """a / b rounded once per element, as torch does. XLA rewrites a division by a broadcast value into a
+    multiplication by its reciprocal (off by an ulp for about half the quotients); a divisor that reaches
+    the division already broadcast, through an optimization barrier, keeps a true division."""
+    shape = jnp.broadcast_shapes(jnp.shape(a), jnp.shape(b))
+    if jnp.shape(b) != shape and jnp.issubdtype(jnp.result_type(a, b), jnp.inexact):
+        b = lax.optimization_barrier(jnp.broadcast_to(b, shape))
+    return a / b
+
+
 def _divide(input, other, rounding_mode):
     if rounding_mode is None:
         if is_integral(input):
             dt = _dtype.JNP[_dtype.get_default_dtype()]
             input, other = to_dtype(input, dt), to_dtype(other, dt)
-        return input / other
+        return exact_divide(input, other)
     if rounding_mode not in ("trunc", "floor"):
         raise TorchRuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                                 f"'{rounding_mode}'")
