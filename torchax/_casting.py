@@ -62,10 +62,10 @@ def _parse_to(args, kwargs):
             device, dtype = a.device, a.dtype
         elif isinstance(a, _dtype.dtype):
             dtype = a
+        elif isinstance(a, builtins.bool):  # (before int: a bool is an int)
+            continue  # non_blocking / copy given positionally
         elif isinstance(a, (str, _device.device, builtins.int)):
             device = a
-        elif isinstance(a, builtins.bool):
-            continue  # non_blocking / copy given positionally
         elif a in (builtins.float, builtins.int, builtins.bool, builtins.complex) or hasattr(a, "_legacy_dtype"):
             dtype = _dtype.as_dtype(a)
         elif a is not None:

@@ -448,10 +448,11 @@ class Tensor:
         new._requires_grad = self._requires_grad
         if self._grad is not None:
             new._grad = self._grad.__deepcopy__(memo)
-        if self.__dict__:
+        user = {k: v for k, v in self.__dict__.items() if k != "_acc"}  # not the autograd engine's grad sink
+        if user:
             import copy
 
-            new.__dict__.update(copy.deepcopy(self.__dict__, memo))
+            new.__dict__.update(copy.deepcopy(user, memo))
         memo[id(self)] = new
         return new
 

@@ -323,8 +323,30 @@ def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fals
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    """torch.empty_like (zero-filled)."""
-    return _like(input, 0, dtype, device, requires_grad)
+    """torch.empty_like (zero-filled). Like torch's preserve_format, a dense permuted input (a transpose) gives
+    a tensor with the same strides, so that samplers filling it in memory order draw what torch draws."""
+    perm = _dense_permutation(input) if memory_format is None else None
+    if perm is None:
+        return _like(input, 0, dtype, device, requires_grad)
+    base = _factory(tuple(input.shape[d] for d in perm), 0, dtype if dtype is not None else input.dtype,
+                    device if device is not None else input.device, False)
+    out = base.permute(*[perm.index(d) for d in builtins.range(len(perm))])
+    return out.requires_grad_(True) if requires_grad else out
+
+
+def _dense_permutation(t):
+    """The dims of `t` outermost-first in memory, when `t` is a permutation of a contiguous block (and not
+    contiguous itself); else None."""
+    if t._view is None or t.ndim < 2 or t.is_contiguous():
+        return None
+    strides = t.stride()
+    perm = sorted(builtins.range(t.ndim), key=lambda d: -strides[d])
+    expected = 1
+    for d in reversed(perm):
+        if t.shape[d] != 1 and strides[d] != expected:
+            return None
+        expected *= t.shape[d]
+    return perm
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):

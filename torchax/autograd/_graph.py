@@ -28,9 +28,9 @@ class Node:
     __slots__ = ("_name", "_vjp", "_edges", "_out_meta", "_multi", "_fwd", "_inputs", "_pre_hooks", "_hooks",
                  "_tensor_hooks", "_retained", "_released", "_saved", "_stack", "metadata", "__weakref__")
 
-    def __new__(cls, name, *args, **kwargs):
+    def __new__(cls, *args, **kwargs):
         # one subclass per name: `type(grad_fn).__name__` is torch's class name (AddBackward0, ...)
-        return object.__new__(node_class(name) if cls is Node else cls)
+        return object.__new__(node_class(args[0]) if cls is Node and args else cls)
 
     def __init__(self, name, vjp, edges, out_meta, fwd=None, inputs=None, multi=False):
         self._name = name

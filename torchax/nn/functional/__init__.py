@@ -10,6 +10,7 @@ from torchax.nn.functional import (
     loss as _loss,
     normalization as _normalization,
     pooling as _pooling,
+    rnn as _rnn,
     sparse as _sparse,
     vision as _vision,
 )
@@ -39,5 +40,6 @@ for _m in (
     _dropout,
     _loss,
     _attention,
+    _rnn,
 ):
     TOPLEVEL.update(_m.TOPLEVEL)

@@ -1,5 +1,112 @@
 """torch.nn.functional: linear, bilinear."""
 
-__all__: list[str] = []
-# torch.<name> functions that torch also exposes at top level (signatures may differ from F.<name>)
-TOPLEVEL: dict = {}
+from __future__ import annotations
+
+import math
+
+import jax.numpy as jnp
+
+from torchax._ops.linalg import cpp_name
+from torchax._ops.linalg_common import HIGHEST
+from torchax._registry import TorchIndexError, TorchRuntimeError, op
+
+__all__ = ["linear", "bilinear"]
+
+
+def _add_bias(out, bias):
+    if bias is None:
+        return out
+    b, o = bias.shape, out.shape
+    if len(b) > len(o) or any(x not in (1, y) for x, y in zip(b[::-1], o[::-1])):
+        raise TorchRuntimeError(f"The expanded size of the tensor ({out.shape[-1]}) must match the existing size "
+                                f"({bias.shape[-1]}) at non-singleton dimension {out.ndim - 1}.  Target sizes: "
+                                f"{list(out.shape)}.  Tensor sizes: {list(bias.shape)}")
+    if bias.dtype != out.dtype:
+        raise TorchRuntimeError(f"self and mat2 must have the same dtype, but got {_type(bias)} and {_type(out)}")
+    return out + bias
+
+
+def _type(x) -> str:
+    from torchax import _dtype
+
+    return _dtype.type_name(_dtype.from_jax(x.dtype))
+
+
+def _linear_grad_name(spec) -> str:
+    """torch runs a 2-D linear as addmm (with a bias) or mm: name the node after them."""
+    return "MmBackward0" if len(spec) < 3 or spec[2] is None else "AddmmBackward0"
+
+
+@op(method=False, grad_name=_linear_grad_name)
+def linear(input, weight, bias=None):
+    """torch.nn.functional.linear: input @ weight.T + bias (weight of shape (out, in) or (in,))."""
+    if input.ndim == 0 or weight.ndim == 0:
+        raise TorchRuntimeError(f"both arguments to linear need to be at least 1D, but they are {input.ndim}D and "
+                                f"{weight.ndim}D")
+    if weight.ndim > 2:
+        raise TorchRuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {weight.ndim}D")
+    if input.dtype != weight.dtype:
+        raise TorchRuntimeError(f"expected m1 and m2 to have the same dtype, but got: {cpp_name(input)} != "
+                                f"{cpp_name(weight)}")
+    k = weight.shape[-1]
+    if weight.ndim == 1 and bias is not None and input.ndim > 1:
+        raise TorchRuntimeError("mat2 must be a matrix, got 1-D tensor")
+    if input.shape[-1] != k:
+        rows = math.prod(input.shape[:-1])
+        wt = f"{k}x{weight.shape[0]}" if weight.ndim == 2 else f"{k}x1"
+        raise TorchRuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and {wt})")
+    out = jnp.matmul(input, weight.T, precision=HIGHEST).astype(input.dtype)
+    return _add_bias(out, bias)
+
+
+@op(method=False)
+def bilinear(input1, input2, weight, bias=None):
+    """torch.nn.functional.bilinear: y[..., o] = x1 @ weight[o] @ x2 + bias[o]."""
+    if weight.ndim < 3:
+        raise TorchIndexError(f"Dimension out of range (expected to be in range of [-{weight.ndim}, "
+                              f"{weight.ndim - 1}], but got 2)")
+    if input1.ndim != input2.ndim:
+        raise TorchRuntimeError(f"bilinear(): input dimensions do not match: got {input1.ndim} and {input2.ndim}")
+    for i in range(input1.ndim - 1):
+        if input1.shape[i] != input2.shape[i]:
+            raise TorchRuntimeError(f"bilinear(): input batch dimensions do not match at dim {i}: got "
+                                    f"{input1.shape[i]} and {input2.shape[i]}")
+    if input1.shape[-1] != weight.shape[1]:
+        raise TorchRuntimeError(f"bilinear(): input1 size does not match weight size: got {input1.shape[-1]} but "
+                                f"expected {weight.shape[1]}")
+    if input2.shape[-1] != weight.shape[2]:
+        raise TorchRuntimeError(f"bilinear(): input2 size does not match weight size: got {input2.shape[-1]} but "
+                                f"expected {weight.shape[2]}")
+    if bias is not None and bias.ndim == 1 and bias.shape[0] != weight.shape[0]:
+        raise TorchRuntimeError(f"bilinear(): bias size does not match weight size: got {bias.shape[0]} but "
+                                f"expected {weight.shape[0]}")
+    out = jnp.einsum("...i,oij,...j->...o", input1, weight, input2, precision=HIGHEST)
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+TOPLEVEL: dict = {"bilinear": bilinear}
+
+
+def _norm_keep(v, p, dim):
+    axes = tuple(d for d in range(v.ndim) if d != dim)
+    return jnp.sum(jnp.abs(v) ** p, axis=axes, keepdims=True) ** (1.0 / p)
+
+
+@op(method=False)
+def norm_except_dim(v, pow=2, dim=0):
+    """torch.norm_except_dim: the p-norm over every dim but `dim` (keeping dims); dim=-1 is the norm of all."""
+    if dim == -1:
+        return jnp.sum(jnp.abs(v) ** pow) ** (1.0 / pow)
+    return _norm_keep(v, pow, dim % v.ndim)
+
+
+@op(method=False)
+def _weight_norm(v, g, dim=0):
+    """torch._weight_norm: v * g / norm_except_dim(v, 2, dim)."""
+    n = jnp.sqrt(jnp.sum(v * v)) if dim == -1 else _norm_keep(v, 2, dim % v.ndim)
+    return v * (g / n)
+
+
+TOPLEVEL.update(norm_except_dim=norm_except_dim, _weight_norm=_weight_norm)
