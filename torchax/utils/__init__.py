@@ -1,1 +1,2 @@
 """torchax.utils: torch.utils counterparts."""
+from torchax.utils import data as data
