@@ -37,3 +37,13 @@ def pytest_collection_modifyitems(config, items):
             seen.add(item.nodeid)
             item.add_marker(pytest.mark.xfail(strict=True, reason="KNOWN_DIFFERENCES: " + reason))
     config._known_differences_seen = seen
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The seed-example pass count, as the README states it."""
+    stats = terminalreporter.stats
+    runs = [r for key in ("passed", "failed", "xfailed", "xpassed") for r in stats.get(key, [])
+            if "test_seed_example[" in getattr(r, "nodeid", "") and r.when == "call"]
+    if runs:
+        ok = sum(1 for r in runs if r.outcome == "passed" and not hasattr(r, "wasxfail"))
+        terminalreporter.write_line(f"seed examples: {ok}/{len(runs)} print torch's output under torchax")

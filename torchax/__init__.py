@@ -115,3 +115,6 @@ from torchax import nn as nn  # noqa: E402
 # functional ops torch also exposes as torch.<name> (torch.softmax, torch.conv2d, torch.dropout, ...)
 globals().update(nn.functional.TOPLEVEL)
 _ops.install(Tensor)
+from torchax import optim as optim  # noqa: E402
+from torchax.serialization import save as save, load as load  # noqa: E402
+from torchax import serialization as serialization  # noqa: E402
