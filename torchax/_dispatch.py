@@ -50,8 +50,12 @@ def run(opdef, kernel, key, tensors, tvals, dyn):
     if type(out) is ArrayImpl or isinstance(out, jax.Array):
         if opdef.view:
             return _view_of(tensors[0], key, dyn, None, out)
-        if not key[2] and len(key[1]) <= 2 and all(s is _T for s in key[1]) and type(tensors[0]) is Tensor:
-            opdef.fast[(len(tensors), key[3])] = kernel  # all-tensor calls can skip the argument split
+        spec = key[1]
+        if not key[2] and len(spec) <= 2 and type(tensors[0]) is Tensor and spec[0] is _T:
+            if all(s is _T for s in spec):
+                opdef.fast[(len(spec), key[3])] = kernel  # all-tensor calls can skip the argument split
+            elif len(dyn) == 1 and type(dyn[0]) in (float, int) and spec[1] is _registry._DYN[type(dyn[0])]:
+                opdef.fast[(2, key[3], type(dyn[0]))] = kernel  # tensor op traced Python scalar
         return wrap(out)
     return _wrap_outputs(opdef, key, tensors, dyn, out)
 
