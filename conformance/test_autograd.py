@@ -440,3 +440,11 @@ def test_micro_batch_accumulation(T):
     full = ((xs.reshape(12, 3) @ w + b - ys.reshape(12, 2)) ** 2).mean()
     full.backward()
     return acc, w.grad, b.grad, full
+
+
+@conformance()
+def test_complex_leaf_gradient(T):
+    """torch's gradient for complex leaves is the conjugate of JAX's convention."""
+    w = T.tensor([1 + 2j, -0.5 + 1j], requires_grad=True)
+    (w * w.conj()).real.sum().backward()
+    return w.grad
