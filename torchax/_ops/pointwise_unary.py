@@ -210,17 +210,18 @@ def _abs(input):
     if is_bool(input):
         raise unsupported("abs_cpu", input.dtype)
     if jnp.issubdtype(input.dtype, jnp.floating):
-        return _float_abs(input)
+        return float_abs(input)
     return jnp.abs(input)
 
 
 @jax.custom_jvp
-def _float_abs(x):
+def float_abs(x):
+    """|x| of a float array with torch's derivative (for kernels that need torch's abs inside)."""
     return jnp.abs(x)
 
 
-@_float_abs.defjvp
-def _float_abs_jvp(primals, tangents):
+@float_abs.defjvp
+def float_abs_jvp(primals, tangents):
     """torch's derivative of abs: +1 above 0, -1 below, 0 at +-0 and at NaN (JAX's gives 1 at 0)."""
     (x,), (t,) = primals, tangents
     sign = jnp.where(x > 0, 1, jnp.where(x < 0, -1, 0)).astype(x.dtype)

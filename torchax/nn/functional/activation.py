@@ -19,6 +19,7 @@ from jax import lax
 
 import torchax
 from torchax import _dtype
+from torchax._ops.pointwise_unary import float_abs
 from torchax._registry import TorchRuntimeError, op
 from torchax._tensor import _TYPE_NAME, _wrap_dim
 
@@ -56,7 +57,7 @@ def opmath(x):
 
 def safe_abs(x):
     """|x| whose gradient at 0 is 0 (torch's sgn), not JAX's 1."""
-    return x * jnp.sign(x)
+    return float_abs(x) if jnp.issubdtype(x.dtype, jnp.floating) else x * jnp.sign(x)
 
 
 def maybe_inplace(input, result, inplace: bool):

@@ -15,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from torchax._ops.pointwise_unary import float_abs
 from torchax._registry import Static, TorchNotImplementedError, TorchRuntimeError, TorchValueError, op
 from torchax.nn.functional.conv import _is_int
 
@@ -339,7 +340,7 @@ def _lp_pool(input, n, norm_type, kernel_size, stride, ceil_mode, fname):
     k, s, p, d, out = _geometry(fname, x, n, kernel_size, stride, 0, 1, ceil_mode)
     if norm_type in (math.inf, -math.inf):  # torch: max_pool of |x| (negated for -inf)
         sign = 1 if norm_type > 0 else -1
-        mag = x * jnp.sign(x)  # |x| with torch's abs gradient (0 at 0; jnp.abs has 1)
+        mag = float_abs(x)  # |x| with torch's abs gradient (0 at 0; jnp.abs has 1)
         y = sign * _window_max(sign * mag, _strided_dims(x, k, s, p, d, out))[0]
     else:
         acc = jnp.float32 if x.dtype in _HALF else x.dtype
