@@ -46,6 +46,7 @@ class OpDef:
     out_exact: bool = False  # out= must already have the result's dtype (matmul family), no casting
     result: Any = None  # a structseq class for named multi-output results (max(dim) -> values, indices)
     grad_name: str | None = None  # torch's grad_fn name when it is not <Name>Backward0
+    autocast: str | None = None  # torch's autocast policy for this op ("lower", "fp32", "promote"), set by torchax.amp
     fn: Callable[..., Any] = field(init=False, repr=False)
     params: tuple = field(init=False, repr=False)
     dyn_pos: frozenset = field(init=False, repr=False)
@@ -288,12 +289,16 @@ def _count_tensors(entries) -> int:
 # --- dispatch -----------------------------------------------------------------------------------
 
 _hooks: dict[str, Callable] = {}  # "run": installed by _dispatch
+# torchax.amp sets this to its argument-casting function while any thread has an autocast region open
+_autocast: list = [None]
 Tensor: type = None  # set by torchax._tensor (the registry knows Tensors only as a type to recognise)
 wrap: Callable = None  # set by torchax._tensor: a new Tensor around a JAX array
 
 
 def dispatch(opdef: OpDef, args: tuple, kwargs: dict):
     """Split the arguments, find (or build) the kernel and run it. This is the eager hot path."""
+    if _autocast[0] is not None and opdef.autocast is not None:
+        args, kwargs = _autocast[0](opdef, args, kwargs)
     if not kwargs and opdef.fast:  # shortcut: f(x) / f(x, y) of plain tensors, nothing to record
         n = len(args)
         k = opdef.fast.get((n, _dtype._default[0]))
