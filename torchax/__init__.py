@@ -118,3 +118,5 @@ _ops.install(Tensor)
 from torchax import optim as optim  # noqa: E402
 from torchax.serialization import save as save, load as load  # noqa: E402
 from torchax import serialization as serialization  # noqa: E402
+
+# --- further torch namespaces (one import line each) ---
