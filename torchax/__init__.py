@@ -120,3 +120,5 @@ from torchax.serialization import save as save, load as load  # noqa: E402
 from torchax import serialization as serialization  # noqa: E402
 
 # --- further torch namespaces (one import line each) ---
+from torchax._compile import compile as compile  # noqa: E402
+from torchax import compiler as compiler  # noqa: E402

@@ -47,6 +47,7 @@ class Generator:
         seed = _seed_value(seed)
         self._bits.state = {"bit_generator": "MT19937", "state": {"key": _key(seed), "pos": _N}}
         self._seed = seed
+        self._key = None  # compiled code re-derives its JAX key from the new seed
         self._normal = None  # Box-Muller's second sample, kept for the next scalar normal draw
         self._normal_float = None
         return self

@@ -20,6 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from torchax import _registry, _state
+from torchax._compile_hooks import note_backward
 
 
 class Node:
@@ -345,6 +346,7 @@ def _add(a, b):
 
 def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, accumulate=True):
     """Propagate `root_grads` from the `roots` tensors; accumulate into leaves' `.grad` or capture `inputs`."""
+    note_backward()
     prev = _state._local.capturing
     _state._local.capturing = inputs is not None
     try:

@@ -16,6 +16,7 @@ from torchax.optim.lr_scheduler import (
     _warn_get_lr_called_within_step,
 )
 from torchax.optim.optimizer import Optimizer
+from torchax._compile_hooks import host_call
 
 __all__ = ["CyclicLR", "OneCycleLR", "ReduceLROnPlateau"]
 
@@ -255,6 +256,7 @@ class ReduceLROnPlateau(LRScheduler):
         self.cooldown_counter = 0
         self.num_bad_epochs = 0
 
+    @host_call
     def step(self, metrics, epoch=None) -> None:
         """Record a metric; after `patience` epochs without improvement, multiply every lr by `factor`."""
         current = float(metrics)

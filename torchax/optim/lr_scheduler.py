@@ -17,6 +17,7 @@ from weakref import ref
 
 from torchax._tensor import Tensor
 from torchax.optim.optimizer import Optimizer, _to_scalar
+from torchax._compile_hooks import host_call
 
 __all__ = ["LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR",
            "SequentialLR", "CosineAnnealingLR", "ChainedScheduler", "ReduceLROnPlateau", "CyclicLR",
@@ -134,6 +135,7 @@ class LRScheduler:
     def get_lr(self) -> list:
         raise NotImplementedError
 
+    @host_call
     def step(self, epoch=None) -> None:
         """Advance one step (or jump to `epoch`, deprecated) and write the new lrs into the param groups."""
         if self._step_count == 1:
@@ -406,6 +408,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         return [self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
                 for base_lr in self.base_lrs]
 
+    @host_call
     def step(self, epoch=None) -> None:
         """Advance one step, or jump to a (possibly fractional) epoch."""
         if epoch is None and self.last_epoch < 0:
@@ -500,6 +503,7 @@ class SequentialLR(_Composite):
         elif hasattr(scheds, "last_epoch"):
             scheds.last_epoch -= 1
 
+    @host_call
     def step(self) -> None:
         self.last_epoch += 1
         idx = bisect_right(self._milestones, self.last_epoch)
@@ -524,6 +528,7 @@ class ChainedScheduler(_Composite):
         self.optimizer = optimizer
         self._last_lr = _param_groups_val_list(self._schedulers[-1].optimizer, "lr")
 
+    @host_call
     def step(self) -> None:
         for scheduler in self._schedulers:
             scheduler.step()

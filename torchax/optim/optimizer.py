@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from copy import deepcopy
 from itertools import chain
 
+from torchax._compile_hooks import note_optimizer_step
 from torchax._tensor import Tensor
 from torchax.nn.modules._hooks import RemovableHandle
 
@@ -92,6 +93,7 @@ def _with_hooks(step):
                     raise RuntimeError(f"{step} must return None or a tuple of (new_args, new_kwargs), but got "
                                        f"{result}.")
         self._in_step = True
+        note_optimizer_step()
         try:
             out = step(*args, **kwargs)
         finally:

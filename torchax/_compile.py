@@ -1,0 +1,777 @@
+"""torch.compile: run a whole Python function as one cached XLA program.
+
+A compiled function is traced once per signature with JAX tracers standing in for every tensor it can
+reach: its arguments, and the modules, optimizers, schedulers and tensors its closure and globals refer
+to (parameters, buffers, `.grad`s, optimizer state, learning rates, the RNG key). The trace yields a
+*plan*: which storages the program rewrites, which new tensors it leaves behind and where (a `.grad`,
+an optimizer state entry), what it returns, and the host-side calls (`lr_scheduler.step()`) that must
+run around it. Later calls with the same signature skip Python entirely: one `jax.jit` call, then the
+plan writes the results back into the same Tensor objects, so the code around the call sees exactly
+what eager execution would have left.
+
+A trace that needs a concrete value (`.item()`, printing, data-dependent `if`) is a graph break: the
+call runs eagerly instead, with one warning naming the line (or raises with `fullgraph=True`).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+import sys
+import types
+import warnings
+
+import jax
+import jax.extend as jex
+
+from torchax import _state
+from torchax._compile_hooks import _tls, _Trace, host_call, is_compiling, note_optimizer_step  # noqa: F401
+from torchax._tensor import Tensor, _new, _Storage
+
+__all__ = ["compile", "CompiledFunction", "Unsupported", "is_compiling", "reset", "disable", "stats"]
+
+CACHE_SIZE_LIMIT = 8  # torch._dynamo.config.cache_size_limit / recompile_limit
+
+
+class Unsupported(RuntimeError):
+    """A compiled function needs a concrete value inside (torch._dynamo.exc.Unsupported)."""
+
+
+
+# --- finding the state a function can reach ------------------------------------------------------------
+
+
+def _code_names(code, out: set) -> set:
+    out.update(code.co_names)
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            _code_names(c, out)
+    return out
+
+
+class _Snapshot:
+    """The tensors reachable from a function and where they sit, in a deterministic order.
+
+    slots: (container, key, is_attr) places that hold state (a module's parameter dict entry, a
+    tensor's `.grad`, an optimizer state entry); tensors/storages: every distinct Tensor and storage
+    found; lr_groups: optimizer param groups whose float `lr` is passed to the program as an input;
+    sig: everything the program was specialised on.
+    """
+
+    __slots__ = ("slots", "values", "tensors", "tensor_ids", "storages", "storage_ids", "lr_groups", "sig",
+                 "containers", "_seen", "_index", "viewed")
+
+    def __init__(self):
+        self.slots, self.values = [], []
+        self.tensors, self.tensor_ids = [], {}
+        self.storages, self.storage_ids = [], {}
+        self.lr_groups = []
+        self.sig = []
+        self.containers = {}
+        self._seen = set()
+        self._index = None
+        self.viewed = None
+
+    def tensor(self, t: Tensor) -> None:
+        if id(t) in self.tensor_ids:
+            return
+        self.tensor_ids[id(t)] = len(self.tensors)
+        self.tensors.append(t)
+        st = t._storage
+        if id(st) not in self.storage_ids:
+            self.storage_ids[id(st)] = len(self.storages)
+            self.storages.append(st)
+        v = st.value
+        self.sig.append((v.shape, v.dtype, t._view, t._requires_grad, t.grad_fn is None))
+        if t._requires_grad and t.grad_fn is None:  # a leaf: its .grad is state
+            self.slot(t, "_grad", True)
+
+    def slot(self, container, key, is_attr: bool) -> None:
+        value = getattr(container, key, None) if is_attr else container[key]
+        self.containers[id(container)] = container
+        self.slots.append((container, key, is_attr))
+        self.values.append(value)
+        self.sig.append(_slot_id(container, key))
+        self.visit(value, 3)
+
+    def visit(self, obj, depth: int) -> None:
+        if isinstance(obj, Tensor):
+            self.tensor(obj)
+            return
+        if obj is None or isinstance(obj, (bool, int, float, str, complex, type, types.ModuleType)):
+            self.sig.append(obj if not isinstance(obj, (type, types.ModuleType)) else id(obj))
+            return
+        if id(obj) in self._seen:
+            return
+        self._seen.add(id(obj))
+        from torchax.nn.modules.module import Module
+        from torchax.optim.lr_scheduler import LRScheduler
+        from torchax.optim.optimizer import Optimizer
+
+        if isinstance(obj, Module):
+            self.sig.append(id(obj))
+            for m in obj.modules():
+                self.sig.append(m.training)
+                for d in (m._parameters, m._buffers):
+                    for k in d:
+                        self.slot(d, k, False)
+                for k, v in m.__dict__.items():
+                    if isinstance(v, Tensor):
+                        self.slot(m.__dict__, k, False)
+        elif isinstance(obj, Optimizer):
+            self.sig.append(id(obj))
+            for g in obj.param_groups:
+                for k, v in g.items():
+                    if k == "params":
+                        for p in v:
+                            self.tensor(p)
+                    elif k == "lr" and type(v) is float:
+                        self.lr_groups.append(g)
+                    elif isinstance(v, Tensor):
+                        self.slot(g, k, False)
+                    else:
+                        self.sig.append((k, v if isinstance(v, (bool, int, float, str, tuple, type(None)))
+                                         else type(v)))
+            self.containers[id(obj.state)] = obj.state
+            for p in list(obj.state):
+                self.slot(obj.state, p, False)
+        elif isinstance(obj, LRScheduler):
+            self.visit(obj.optimizer, depth)
+        elif isinstance(obj, dict):
+            if depth > 0:
+                for k in list(obj):
+                    self.slot(obj, k, False) if isinstance(obj[k], (Tensor, dict, list)) else None
+        elif isinstance(obj, list):
+            if depth > 0:
+                for i in range(len(obj)):
+                    self.slot(obj, i, False) if isinstance(obj[i], (Tensor, dict, list)) else None
+        elif isinstance(obj, tuple):
+            for v in obj:
+                self.visit(v, depth - 1)
+        elif isinstance(obj, (types.FunctionType, functools.partial, types.MethodType)):
+            self._function(obj, depth)
+        elif depth > 0 and hasattr(obj, "__dict__") and not callable(getattr(obj, "__get__", None)):
+            d = obj.__dict__
+            for k in list(d):
+                v = d[k]
+                if isinstance(v, Tensor):
+                    self.slot(d, k, False)
+                elif not isinstance(v, (bool, int, float, str, type(None), types.ModuleType, type)):
+                    self.visit(v, depth - 1)
+
+    def _function(self, fn, depth: int) -> None:
+        if isinstance(fn, types.MethodType):
+            self.visit(fn.__self__, depth)
+            fn = fn.__func__
+        if isinstance(fn, functools.partial):
+            self.visit(fn.args, depth)
+            self.visit(tuple(fn.keywords.values()), depth)
+            fn = fn.func
+        if not isinstance(fn, types.FunctionType):
+            return
+        if _is_library(fn.__code__.co_filename):
+            return
+        for cell in fn.__closure__ or ():
+            try:
+                self.visit(cell.cell_contents, depth)
+            except ValueError:  # an empty cell
+                pass
+        g = fn.__globals__
+        for name in sorted(_code_names(fn.__code__, set())):
+            if name in g:
+                self.visit(g[name], depth)
+
+
+_LIBRARY = (os.path.dirname(os.path.abspath(__file__)), os.path.dirname(os.path.abspath(jax.__file__)))
+
+
+def _is_library(filename: str) -> bool:
+    return filename.startswith(_LIBRARY)
+
+
+def _snapshot(fn, args, kwargs) -> _Snapshot:
+    snap = _Snapshot()
+    snap._function(fn, 3) if not _is_module(fn) else snap.visit(fn, 3)
+    snap.sig.append("args")
+    snap.visit(args, 3)
+    snap.visit(tuple(kwargs.items()), 3)
+    return snap
+
+
+def _is_module(obj) -> bool:
+    from torchax.nn.modules.module import Module
+
+    return isinstance(obj, Module)
+
+
+# --- templates: how to rebuild a Python value from program outputs -----------------------------------
+
+
+class _Plan:
+    """What a traced call did, as data that replays it: writes, new tensors, deferred calls, the result."""
+
+    def __init__(self):
+        self.n_out = 0
+        self.changed = []  # (storage index, output index): storages the program rewrote
+        self.new_storages = {}  # id(storage) -> output index, for tensors made during the trace
+        self.assign = []  # (container, key, is_attr, template): places that now hold other objects
+        self.host = []  # (before?, function, args template, kwargs template)
+        self.result = None
+        self.outputs = []
+
+    def out(self, value) -> int:
+        self.outputs.append(value)
+        return len(self.outputs) - 1
+
+    def template(self, v, pre: _Snapshot):
+        if isinstance(v, Tensor):
+            i = pre.tensor_ids.get(id(v))
+            if i is not None:
+                return ("old", i)
+            st = v._storage
+            j = pre.storage_ids.get(id(st))
+            if j is not None:
+                return ("alias", j, v._view)
+            k = self.new_storages.get(id(st))
+            if k is None:
+                k = self.new_storages[id(st)] = self.out(st.value)
+            return ("new", k, v._view)
+        if type(v) in (list, tuple) or isinstance(v, tuple) and hasattr(v, "_fields"):
+            return ("seq", type(v), tuple(self.template(x, pre) for x in v))
+        if type(v) is dict or isinstance(v, dict) and type(v).__module__ == "collections":
+            return ("dict", type(v), tuple((k, self.template(x, pre)) for k, x in v.items()))
+        return ("const", v)
+
+
+def _rebuild(tpl, snap: _Snapshot, outs, made: dict):
+    kind = tpl[0]
+    if kind == "old":
+        return snap.tensors[tpl[1]]
+    if kind == "alias":
+        t = _new(Tensor, snap.storages[tpl[1]], tpl[2])
+        return t
+    if kind == "new":
+        st = made.get(tpl[1])
+        if st is None:
+            st = made[tpl[1]] = _Storage(outs[tpl[1]])
+        return _new(Tensor, st, tpl[2])
+    if kind == "seq":
+        items = [_rebuild(x, snap, outs, made) for x in tpl[2]]
+        cls = tpl[1]
+        return cls(*items) if hasattr(cls, "_fields") else cls(items)
+    if kind == "dict":
+        d = tpl[1]() if tpl[1] is not dict else {}
+        for k, x in tpl[2]:
+            d[k] = _rebuild(x, snap, outs, made)
+        return d
+    return tpl[1]
+
+
+def _has_tensor(tpl) -> bool:
+    kind = tpl[0]
+    if kind in ("old", "alias", "new"):
+        return True
+    if kind == "seq":
+        return any(_has_tensor(x) for x in tpl[2])
+    if kind == "dict":
+        return any(_has_tensor(x) for _, x in tpl[2])
+    return False
+
+
+# --- tracing -----------------------------------------------------------------------------------------
+
+
+_BREAKS = (jax.errors.ConcretizationTypeError, jax.errors.TracerArrayConversionError,
+           jax.errors.TracerIntegerConversionError, jax.errors.TracerBoolConversionError)
+
+
+class _GraphBreak(Exception):
+    def __init__(self, reason: str, where: str):
+        super().__init__(reason)
+        self.reason, self.where = reason, where
+
+
+def _user_line(tb) -> str:
+    """file:line of the innermost frame of user code in a traceback."""
+    where = "?"
+    for frame, line in __import__("traceback").walk_tb(tb):
+        if not _is_library(frame.f_code.co_filename):
+            where = f"{frame.f_code.co_filename}:{line}"
+    return where
+
+
+class _Program:
+    """One compiled signature: the jitted program and the plan that writes its results back."""
+
+    def __init__(self, plan: _Plan, closed, n_vals: int, uses_rng: bool, keep: tuple):
+        self.plan = plan
+        self.uses_rng = uses_rng
+        self.keep = keep  # containers the plan refers to, kept alive so that their ids stay theirs
+        changed = [i for i, _ in plan.changed]
+        self.order = changed + [i for i in range(n_vals) if i not in set(changed)]
+        inv = [0] * n_vals
+        for pos, i in enumerate(self.order):
+            inv[i] = pos
+        n_changed = len(changed)
+        fun = jex.core.jaxpr_as_fun(closed)
+
+        def run(donated, kept, hps, key):
+            vals = list(donated) + list(kept)
+            res = fun(*[vals[inv[i]] for i in range(n_vals)], *hps, key)
+            return res[:-1], res[-1]
+
+        self.n_changed = n_changed
+        self.jit = jax.jit(run, donate_argnums=(0,))
+        self.jit_keep = jax.jit(run)
+
+
+def _trace(fn, args, kwargs, pre: _Snapshot):
+    """Trace `fn` with tracers for every storage in `pre`; returns the closed jaxpr and the plan. The state
+    is restored afterwards: tracing leaves no trace outside."""
+    from torchax._ops.random import key_scope
+    from torchax._tensor import wrap
+
+    plan = _Plan()
+    saved_values = [st.value for st in pre.storages]
+    saved_versions = [st.version for st in pre.storages]
+    saved_meta = [(t.grad_fn, t._out_idx, t._requires_grad) for t in pre.tensors]
+    saved_lrs = [g["lr"] for g in pre.lr_groups]
+    info = {}
+
+    def program(vals, hps, key):
+        trace = _Trace()
+        prev = getattr(_tls, "trace", None)
+        _tls.trace = trace
+        try:
+            for st, v in zip(pre.storages, vals):
+                st.value = v
+                st.version += 1
+            for g, h in zip(pre.lr_groups, hps):
+                g["lr"] = wrap(h)
+            try:
+                with key_scope(key) as box:
+                    result = fn(*args, **kwargs)
+            except Exception as e:
+                cause = _break_cause(e)
+                if cause is None:
+                    raise
+                raise _GraphBreak(f"{type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}",
+                                  _user_line(e.__traceback__)) from None
+            for g, lr in zip(pre.lr_groups, saved_lrs):  # the program's lr inputs are not state it writes
+                g["lr"] = lr
+            post = _snapshot(fn, args, kwargs)
+            for i, st in enumerate(pre.storages):
+                if st.value is not vals[i]:
+                    plan.changed.append((i, plan.out(st.value)))
+            for (container, key_, is_attr), value in zip(post.slots, post.values):
+                if id(container) not in pre.containers:
+                    continue  # inside a new container: rebuilt with it
+                before = _lookup(pre, container, key_)
+                if before is not _MISSING and before is value:
+                    continue
+                plan.assign.append((container, key_, is_attr, plan.template(value, pre)))
+            for before, host_fn, a, k in trace.host:
+                plan.host.append((before, host_fn, plan.template(a, pre), plan.template(k, pre)))
+            plan.result = plan.template(result, pre)
+            info["rng"] = box[0] is not key
+            info["grad_outs"] = (_grad_outs(result, plan) if _state._local.grad_enabled and not trace.backwards
+                                 else [])
+            return plan.outputs, box[0]
+        finally:
+            _tls.trace = prev
+            for st, v, ver in zip(pre.storages, saved_values, saved_versions):
+                st.value, st.version = v, ver + 1_000_000  # a new version: views re-read their base
+            for t, (gf, idx, rg) in zip(pre.tensors, saved_meta):
+                t.grad_fn, t._out_idx, t._requires_grad = gf, idx, rg
+            for (container, key_, is_attr), value in zip(pre.slots, pre.values):
+                (setattr(container, key_, value) if is_attr else container.__setitem__(key_, value))
+            for g, lr in zip(pre.lr_groups, saved_lrs):
+                g["lr"] = lr
+            _drop_new_slots(pre)
+
+    key = jax.random.key(0)
+    traced = jax.jit(program).trace(saved_values, [float(x) for x in saved_lrs], key)
+    return traced.jaxpr, plan, info
+
+
+_MISSING = object()
+
+
+def _slot_id(container, key) -> tuple:
+    return (id(container), id(key) if isinstance(key, Tensor) else key)
+
+
+def _lookup(pre: _Snapshot, container, key):
+    index = getattr(pre, "_index", None)
+    if index is None:
+        index = pre._index = {_slot_id(c, k): v for (c, k, _), v in zip(pre.slots, pre.values)}
+    return index.get(_slot_id(container, key), _MISSING)
+
+
+def _drop_new_slots(pre: _Snapshot) -> None:
+    """Remove entries a trace added to pre-existing dicts (optimizer state...): the plan re-creates them."""
+    known = {_slot_id(c, k) for c, k, _ in pre.slots}
+    for c in pre.containers.values():
+        if isinstance(c, dict):
+            for k in [k for k in c if _slot_id(c, k) not in known]:
+                if _holds_tracer(c[k]):
+                    del c[k]
+
+
+def _holds_tracer(v) -> bool:
+    if isinstance(v, Tensor):
+        return isinstance(v._storage.value, jax.core.Tracer)
+    if isinstance(v, dict):
+        return any(_holds_tracer(x) for x in v.values())
+    if isinstance(v, (list, tuple)):
+        return any(_holds_tracer(x) for x in v)
+    return False
+
+
+def _break_cause(e):
+    """The JAX concretization error behind `e` (torchax may have re-raised it as torch's error type), or None."""
+    seen = 0
+    while e is not None and seen < 8:
+        if isinstance(e, _BREAKS):
+            return e
+        if isinstance(e, _GraphBreak):
+            return None
+        e = e.__cause__ or e.__context__
+        seen += 1
+    return None
+
+
+def _grad_outs(result, plan: _Plan) -> list:
+    """Output indices of the returned tensors that carry a live autograd graph (a compiled forward whose
+    backward runs later); empty when the function ran its own backward."""
+    out = []
+    for t in jax.tree.leaves(result, is_leaf=lambda x: isinstance(x, Tensor)):
+        if isinstance(t, Tensor) and t._requires_grad and t.grad_fn is not None and not t.grad_fn._released \
+                and t._view is None:
+            o = plan.new_storages.get(id(t._storage))
+            if o is not None and o not in out:
+                out.append(o)
+    return out
+
+
+# --- the compiled callable ---------------------------------------------------------------------------
+
+_EAGER = "eager"
+
+
+def _next_key():
+    """The JAX key compiled random ops draw from: kept on the default generator, made again from its seed
+    after `manual_seed`, so a seeded script draws the same numbers in compiled code on every run."""
+    from torchax.random import default_generator as gen
+
+    if gen._key is None:
+        gen._key = jax.random.key(gen.initial_seed())
+    return gen._key
+
+
+_ALL: list = []  # weak registry for stats / reset
+
+
+class CompiledFunction:
+    """The callable `torchax.compile` returns for a function."""
+
+    def __init__(self, fn, fullgraph=False, dynamic=None, mode=None, backend="inductor", options=None,
+                 disable=False):
+        self._fn = fn
+        self._fullgraph = fullgraph
+        self._disable = disable
+        self._cache: dict = {}
+        self.stats = {"calls": 0, "compiles": 0, "graph_breaks": 0, "eager_calls": 0, "recompile_warnings": 0,
+                      "donated": 0}
+        functools.update_wrapper(self, fn, updated=())
+        import weakref
+
+        _ALL.append(weakref.ref(self))
+
+    def __get__(self, obj, objtype=None):
+        return self if obj is None else types.MethodType(self, obj)
+
+    def __call__(self, *args, **kwargs):
+        fn = self._fn
+        if self._disable or getattr(_tls, "trace", None) is not None or _DISABLED[0]:
+            return fn(*args, **kwargs)
+        self.stats["calls"] += 1
+        pre = _snapshot(fn, args, kwargs)
+        from torchax import _dtype, _registry
+
+        key = (tuple(pre.sig), _state._local.grad_enabled, _dtype._default[0], _autocast_key(), _registry._autocast[0])
+        try:
+            prog = self._cache.get(key)
+        except TypeError:  # an unhashable argument: nothing to specialise on
+            return self._eager(args, kwargs, "an argument is not hashable")
+        if prog is None:
+            prog = self._compile(key, pre, args, kwargs)
+        if prog is _EAGER:
+            self.stats["eager_calls"] += 1
+            return fn(*args, **kwargs)
+        return self._run(prog, pre)
+
+    def _eager(self, args, kwargs, why):
+        self.stats["eager_calls"] += 1
+        return self._fn(*args, **kwargs)
+
+    def _compile(self, key, pre, args, kwargs):
+        if len(self._cache) >= CACHE_SIZE_LIMIT:
+            if self.stats["recompile_warnings"] == 0:
+                warnings.warn(f"torch.compile: {_name(self._fn)} hit the recompile limit ({CACHE_SIZE_LIMIT}); "
+                              "further new signatures run eagerly (torchax._compile.CACHE_SIZE_LIMIT)", UserWarning,
+                              stacklevel=3)
+            self.stats["recompile_warnings"] += 1
+            return _EAGER
+        try:
+            closed, plan, info = _trace(self._fn, args, kwargs, pre)
+        except _GraphBreak as e:
+            self.stats["graph_breaks"] += 1
+            if self._fullgraph:
+                raise Unsupported(f"torch.compile(fullgraph=True): {_name(self._fn)} needs a concrete value at "
+                                  f"{e.where}: {e.reason}") from None
+            warnings.warn(f"torch.compile: graph break in {_name(self._fn)} at {e.where} ({e.reason}); this call "
+                          "signature runs eagerly", UserWarning, stacklevel=3)
+            self._cache[key] = _EAGER
+            return _EAGER
+        if info["grad_outs"]:
+            prog = _DiffProgram(plan, closed, len(pre.storages), info["rng"], tuple(pre.containers.values()),
+                                pre, info["grad_outs"])
+        else:
+            prog = _Program(plan, closed, len(pre.storages), info["rng"], tuple(pre.containers.values()))
+        self.stats["compiles"] += 1
+        self._cache[key] = prog
+        return prog
+
+    def _run(self, prog: _Program, snap: _Snapshot):
+        plan = prog.plan
+        made: dict = {}
+        for before, host_fn, a, k in plan.host:
+            if before:
+                host_fn(*_rebuild(a, snap, (), made), **_rebuild(k, snap, (), made))
+        vals = [st.value for st in snap.storages]
+        hps = [float(g["lr"]) for g in snap.lr_groups]
+        key = _next_key() if prog.uses_rng else _dummy_key()
+        if isinstance(prog, _DiffProgram):
+            outs, new_key = prog.call(snap, vals, hps, key)
+        else:
+            order = prog.order
+            n = prog.n_changed
+            donated = [vals[i] for i in order[:n]]
+            kept = [vals[i] for i in order[n:]]
+            del vals
+            jitted = prog.jit_keep
+            if n and _donatable(donated, snap, order[:n]):
+                jitted = prog.jit
+                self.stats["donated"] += 1
+            outs, new_key = jitted(donated, kept, hps, key)
+        if prog.uses_rng:
+            from torchax.random import default_generator
+
+            default_generator._key = new_key
+        storages = snap.storages
+        for i, o in plan.changed:
+            st = storages[i]
+            st.value = outs[o]
+            st.version += 1
+        for container, key_, is_attr, tpl in plan.assign:
+            v = _rebuild(tpl, snap, outs, made)
+            setattr(container, key_, v) if is_attr else container.__setitem__(key_, v)
+        for before, host_fn, a, k in plan.host:
+            if not before:
+                host_fn(*_rebuild(a, snap, outs, made), **_rebuild(k, snap, outs, made))
+        result = _rebuild(plan.result, snap, outs, made)
+        if isinstance(prog, _DiffProgram):
+            prog.attach(result, snap, made)
+        return result
+
+
+_DUMMY_KEY = [None]
+
+
+def _dummy_key():
+    if _DUMMY_KEY[0] is None:
+        _DUMMY_KEY[0] = jax.random.key(0)
+    return _DUMMY_KEY[0]
+
+
+def _donatable(values, snap, idx) -> bool:
+    """Donate the arrays the program replaces only when nothing but their storage holds them."""
+    from torchax.optim._fused import _OWNED_REFS
+
+    for v in values:
+        if sys.getrefcount(v) > _OWNED_REFS or not isinstance(v, jax.Array):
+            return False
+    if snap.viewed is None:
+        snap.viewed = {id(t._storage) for t in snap.tensors if t._view is not None}
+    return not snap.viewed or not any(id(snap.storages[i]) in snap.viewed for i in idx)
+
+
+def _autocast_key():
+    return getattr(_state._local, "autocast", None)
+
+
+def _name(fn) -> str:
+    return getattr(fn, "__qualname__", None) or type(fn).__name__
+
+
+# --- differentiable compiled calls: compile(model)(x).backward() ---------------------------------------
+
+
+class _DiffProgram(_Program):
+    """A compiled call whose result carries gradients (a compiled forward, backward run later): the program
+    runs under jax.vjp and the returned tensors get one grad_fn, CompiledFunctionBackward, holding its VJP."""
+
+    def __init__(self, plan, closed, n_vals, uses_rng, keep, pre: _Snapshot, grad_outs):
+        self.plan, self.uses_rng, self.keep = plan, uses_rng, keep
+        self.diff = [i for i, _ in _diff_inputs(pre)]  # storage indices of the inputs that require grad
+        self.grad_outs = grad_outs
+        fun = jex.core.jaxpr_as_fun(closed)
+        diff = self.diff
+
+        def fwd(diff_vals, vals, hps, key):
+            def f(*dv):
+                full = list(vals)
+                for i, v in zip(diff, dv):
+                    full[i] = v
+                res = fun(*full, *hps, key)
+                return tuple(res[o] for o in grad_outs), (res[:-1], res[-1])
+
+            out, vjp, aux = jax.vjp(f, *diff_vals, has_aux=True)
+            return vjp, aux
+
+        self.fwd = jax.jit(fwd)
+
+    def call(self, snap, vals, hps, key):
+        vjp, (outs, new_key) = self.fwd([vals[i] for i in self.diff], vals, hps, key)
+        self._vjp = vjp
+        return outs, new_key
+
+    def attach(self, result, snap, made) -> None:
+        from torchax.autograd import _graph
+
+        vjp, self._vjp = self._vjp, None
+        inputs = [_diff_tensor(snap, i) for i in self.diff]
+        tensors = [t for t in jax.tree.leaves(result, is_leaf=lambda x: isinstance(x, Tensor))
+                   if isinstance(t, Tensor)]
+        outs = [next(t for t in tensors if t._storage is made[o] and t._view is None) for o in self.grad_outs]
+        meta = tuple((t._storage.value.shape, t._storage.value.dtype, True) for t in outs)
+        node = _graph.Node("CompiledFunctionBackward", vjp, tuple(_graph.edge(t) for t in inputs), meta,
+                           inputs=inputs, multi=True)
+        for i, t in enumerate(outs):
+            t._requires_grad, t.grad_fn, t._out_idx = True, node, i
+
+
+def _diff_inputs(pre: _Snapshot):
+    out = []
+    for t in pre.tensors:
+        if t._requires_grad and t._view is None:
+            out.append((pre.storage_ids[id(t._storage)], t))
+    seen, uniq = set(), []
+    for i, t in out:
+        if i not in seen:
+            seen.add(i)
+            uniq.append((i, t))
+    return uniq
+
+
+def _diff_tensor(snap: _Snapshot, storage_index: int) -> Tensor:
+    st = snap.storages[storage_index]
+    for t in snap.tensors:
+        if t._storage is st and t._requires_grad and t._view is None:
+            return t
+    raise AssertionError("no differentiable tensor for a storage")
+
+
+# --- public entry points ---------------------------------------------------------------------------------
+
+
+from torchax.nn.modules.module import Module as _Module  # noqa: E402
+
+
+class OptimizedModule(_Module):
+    """torch._dynamo.eval_frame.OptimizedModule: wraps a module (`_orig_mod`) whose calls run compiled.
+
+    Attribute reads fall through to the wrapped module; its state_dict keys carry the `_orig_mod.` prefix,
+    as torch's do.
+    """
+
+    def __init__(self, mod, compiled: CompiledFunction):
+        super().__init__()
+        self._orig_mod = mod
+        self.__dict__["_compiled"] = compiled
+        self.__dict__["forward"] = compiled
+
+    def __call__(self, *args, **kwargs):
+        return self.__dict__["_compiled"](*args, **kwargs)
+
+    def __getattr__(self, name):
+        if name == "_orig_mod":
+            return self._modules["_orig_mod"]
+        return getattr(self._modules["_orig_mod"], name)
+
+    def _get_name(self) -> str:
+        return "OptimizedModule"
+
+_DISABLED = [False]
+
+
+def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mode=None, options=None,  # noqa: A001
+            disable=False):
+    """torch.compile: `fn` or `module` traced into one XLA program per input signature (see module docs).
+
+    As a decorator with or without arguments. A Module compiles to an OptimizedModule wrapper whose calls
+    run compiled; `backend`, `mode` and `options` are accepted for compatibility (XLA is the only backend).
+    """
+    if mode is not None and options is not None:
+        raise RuntimeError("Either mode or options can be specified, but both can't be specified at the same time.")
+    if model is None:
+        return functools.partial(compile, fullgraph=fullgraph, dynamic=dynamic, backend=backend, mode=mode,
+                                 options=options, disable=disable)
+    if not callable(model):
+        raise RuntimeError("torch.compile: model must be callable")
+    if _is_module(model):
+        return OptimizedModule(model, CompiledFunction(model._call_impl, fullgraph, dynamic, mode, backend,
+                                                       options, disable))
+    return CompiledFunction(model, fullgraph, dynamic, mode, backend, options, disable)
+
+
+def reset() -> None:
+    """torch.compiler.reset / torch._dynamo.reset: forget every compiled program."""
+    for r in _ALL:
+        f = r()
+        if f is not None:
+            f._cache.clear()
+
+
+def stats() -> dict:
+    """Totals over every live compiled function: calls, compiles, graph_breaks, eager_calls."""
+    total: dict = {}
+    for r in _ALL:
+        f = r()
+        if f is not None:
+            for k, v in f.stats.items():
+                total[k] = total.get(k, 0) + v
+    return total
+
+
+def disable(fn=None, recursive=True):
+    """torch.compiler.disable: run `fn` eagerly even when called from compiled code (as a graph break)."""
+    if fn is None:
+        return functools.partial(disable, recursive=recursive)
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if getattr(_tls, "trace", None) is not None:
+            raise _GraphBreak("torch.compiler.disable", _where(fn))
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _where(fn) -> str:
+    try:
+        return f"{inspect.getsourcefile(fn)}:{inspect.getsourcelines(fn)[1]}"
+    except (OSError, TypeError):
+        return "?"
