@@ -122,3 +122,4 @@ from torchax import serialization as serialization  # noqa: E402
 # --- further torch namespaces (one import line each) ---
 from torchax._compile import compile as compile  # noqa: E402
 from torchax import compiler as compiler  # noqa: E402
+from torchax import interop as interop  # noqa: E402

@@ -7,6 +7,7 @@ import types
 import warnings
 from functools import partial
 
+from torchax._compile_hooks import host_call
 from torchax.optim.lr_scheduler import (
     EPOCH_DEPRECATION_WARNING,
     LRScheduler,
@@ -16,7 +17,6 @@ from torchax.optim.lr_scheduler import (
     _warn_get_lr_called_within_step,
 )
 from torchax.optim.optimizer import Optimizer
-from torchax._compile_hooks import host_call
 
 __all__ = ["CyclicLR", "OneCycleLR", "ReduceLROnPlateau"]
 

@@ -15,9 +15,9 @@ from collections import Counter
 from functools import wraps
 from weakref import ref
 
+from torchax._compile_hooks import host_call
 from torchax._tensor import Tensor
 from torchax.optim.optimizer import Optimizer, _to_scalar
-from torchax._compile_hooks import host_call
 
 __all__ = ["LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR",
            "SequentialLR", "CosineAnnealingLR", "ChainedScheduler", "ReduceLROnPlateau", "CyclicLR",
