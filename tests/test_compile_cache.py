@@ -180,3 +180,34 @@ def test_compiled_call_inside_compiled_function_is_inlined():
     outer = torchax.compile(lambda x: inner(x) + 1)
     assert outer(torchax.ones(2)).tolist() == [4.0, 4.0]
     assert inner.stats["compiles"] == 0 and outer.stats["compiles"] == 1
+
+
+def test_checkpoint_inside_compiled_code_recomputes_behind_a_barrier():
+    from torchax.utils.checkpoint import checkpoint
+
+    torchax.manual_seed(0)
+    blocks = nn.ModuleList([nn.Sequential(nn.Linear(8, 8), nn.Tanh()) for _ in range(2)])
+
+    def loss(x, use):
+        h = x
+        for b in blocks:
+            h = checkpoint(b, h, use_reentrant=True) if use else b(h)
+        return h.pow(2).mean()
+
+    def grads(use):
+        def step(x):
+            for p in blocks.parameters():
+                p.grad = None
+            loss(x, use).backward()
+            return [p.grad for p in blocks.parameters()]
+
+        return torchax.compile(step)
+
+    x = torchax.ones(4, 8, requires_grad=True)
+    plain, fenced = grads(False), grads(True)
+    for a, b in zip(plain(x), fenced(x)):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6)
+    (prog,) = fenced._cache.values()
+    assert "optimization_barrier" in str(prog.jaxpr)
+    (prog,) = plain._cache.values()
+    assert "optimization_barrier" not in str(prog.jaxpr)

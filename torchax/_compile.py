@@ -306,6 +306,7 @@ class _Program:
 
     def __init__(self, plan: _Plan, closed, n_vals: int, uses_rng: bool, keep: tuple):
         self.plan = plan
+        self.jaxpr = closed  # the traced program, for inspection
         self.uses_rng = uses_rng
         self.keep = keep  # containers the plan refers to, kept alive so that their ids stay theirs
         changed = [i for i, _ in plan.changed]
@@ -498,9 +499,9 @@ class CompiledFunction:
             return fn(*args, **kwargs)
         self.stats["calls"] += 1
         pre = _snapshot(fn, args, kwargs)
-        from torchax import _dtype, _registry
+        from torchax import _dtype
 
-        key = (tuple(pre.sig), _state._local.grad_enabled, _dtype._default[0], _autocast_key(), _registry._autocast[0])
+        key = (tuple(pre.sig), _state._local.grad_enabled, _dtype._default[0], _autocast_key())
         try:
             prog = self._cache.get(key)
         except TypeError:  # an unhashable argument: nothing to specialise on
@@ -609,7 +610,14 @@ def _donatable(values, snap, idx) -> bool:
 
 
 def _autocast_key():
-    return getattr(_state._local, "autocast", None)
+    """The autocast regions in force (device type -> dtype): a compiled program bakes the casts in."""
+    from torchax import _registry
+
+    if _registry._autocast[0] is None:
+        return None
+    from torchax.amp import _state as amp_state
+
+    return tuple(sorted((k, str(v)) for k, v in amp_state._local.active.items()))
 
 
 def _name(fn) -> str:
@@ -624,7 +632,7 @@ class _DiffProgram(_Program):
     runs under jax.vjp and the returned tensors get one grad_fn, CompiledFunctionBackward, holding its VJP."""
 
     def __init__(self, plan, closed, n_vals, uses_rng, keep, pre: _Snapshot, grad_outs):
-        self.plan, self.uses_rng, self.keep = plan, uses_rng, keep
+        self.plan, self.uses_rng, self.keep, self.jaxpr = plan, uses_rng, keep, closed
         self.diff = [i for i, _ in _diff_inputs(pre)]  # storage indices of the inputs that require grad
         self.grad_outs = grad_outs
         fun = jex.core.jaxpr_as_fun(closed)

@@ -28,8 +28,9 @@ class CheckpointFunctionBackward(_graph.Node):
                                "to backward through the graph a second time.")
         args = list(self._args)
         inputs = []
-        for i in self._tensor_pos:
-            t = args[i].detach().requires_grad_(args[i].requires_grad)
+        fenced = _fence([args[i] for i in self._tensor_pos], cts)
+        for i, v in zip(self._tensor_pos, fenced):
+            t = (args[i].detach() if v is None else wrap(v)).requires_grad_(args[i].requires_grad)
             args[i] = t
             inputs.append(t)
         with enable_grad():
@@ -53,6 +54,21 @@ class CheckpointFunctionBackward(_graph.Node):
                 g = zeros_like(t)
             result.append(g if create_graph else g._value)
         return result
+
+
+def _fence(tensors, cts) -> list:
+    """Inside compiled code, tie the recomputation's inputs to the incoming gradients with an optimization
+    barrier (what jax.checkpoint does): XLA cannot merge the recomputed forward with the original one or
+    hoist it before backward starts, so the activations really are not kept. Eagerly: nothing to do."""
+    from torchax._compile_hooks import is_compiling
+
+    if not is_compiling():
+        return [None] * len(tensors)
+    import jax
+
+    cts = [c._value if hasattr(c, "_value") else c for c in cts if c is not None]
+    fenced, _ = jax.lax.optimization_barrier(([t._value for t in tensors], cts))
+    return fenced
 
 
 def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism_check="default", debug=False,
