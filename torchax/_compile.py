@@ -28,10 +28,14 @@ import jax.extend as jex
 from torchax import _state
 from torchax._compile_hooks import _tls, _Trace, host_call, is_compiling, note_optimizer_step  # noqa: F401
 from torchax._tensor import Tensor, _new, _Storage
+from torchax.nn.modules.module import Module as _Module
+from torchax.optim.lr_scheduler import LRScheduler as _LRScheduler
+from torchax.optim.optimizer import Optimizer as _Optimizer
 
 __all__ = ["compile", "CompiledFunction", "Unsupported", "is_compiling", "reset", "disable", "stats"]
 
-CACHE_SIZE_LIMIT = 8  # torch._dynamo.config.cache_size_limit / recompile_limit
+CACHE_SIZE_LIMIT = 8
+_MISSING = object()  # torch._dynamo.config.cache_size_limit / recompile_limit
 
 
 class Unsupported(RuntimeError):
@@ -42,12 +46,22 @@ class Unsupported(RuntimeError):
 # --- finding the state a function can reach ------------------------------------------------------------
 
 
-def _code_names(code, out: set) -> set:
-    out.update(code.co_names)
-    for c in code.co_consts:
-        if isinstance(c, types.CodeType):
-            _code_names(c, out)
-    return out
+_ATOMS = frozenset((bool, int, float, str, complex, bytes))
+_FUNCTIONS = frozenset((types.FunctionType, functools.partial, types.MethodType))
+_NAMES: dict = {}  # code object -> the sorted global names it (and its nested functions) may read
+
+
+def _code_names(code) -> tuple:
+    names = _NAMES.get(code)
+    if names is None:
+        out: set = set()
+        stack = [code]
+        while stack:
+            c = stack.pop()
+            out.update(c.co_names)
+            stack.extend(x for x in c.co_consts if isinstance(x, types.CodeType))
+        names = _NAMES[code] = tuple(sorted(out))
+    return names
 
 
 class _Snapshot:
@@ -74,17 +88,19 @@ class _Snapshot:
         self.viewed = None
 
     def tensor(self, t: Tensor) -> None:
-        if id(t) in self.tensor_ids:
+        tid = id(t)
+        if tid in self.tensor_ids:
             return
-        self.tensor_ids[id(t)] = len(self.tensors)
+        self.tensor_ids[tid] = len(self.tensors)
         self.tensors.append(t)
         st = t._storage
         if id(st) not in self.storage_ids:
             self.storage_ids[id(st)] = len(self.storages)
             self.storages.append(st)
         v = st.value
-        self.sig.append((v.shape, v.dtype, t._view, t._requires_grad, t.grad_fn is None))
-        if t._requires_grad and t.grad_fn is None:  # a leaf: its .grad is state
+        leaf = t.grad_fn is None
+        self.sig.append((v.shape, v.dtype, t._view, t._requires_grad, leaf))
+        if leaf and t._requires_grad:  # a leaf: its .grad is state
             self.slot(t, "_grad", True)
 
     def slot(self, container, key, is_attr: bool) -> None:
@@ -92,64 +108,47 @@ class _Snapshot:
         self.containers[id(container)] = container
         self.slots.append((container, key, is_attr))
         self.values.append(value)
-        self.sig.append(_slot_id(container, key))
-        self.visit(value, 3)
+        self.sig.append((id(container), id(key) if type(key) is not str and isinstance(key, Tensor) else key))
+        if value is None:
+            self.sig.append(None)
+        elif isinstance(value, Tensor):
+            self.tensor(value)
+        else:
+            self.visit(value, 3)
 
     def visit(self, obj, depth: int) -> None:
+        cls = type(obj)
+        if cls in _ATOMS or obj is None:
+            self.sig.append(obj)
+            return
         if isinstance(obj, Tensor):
             self.tensor(obj)
             return
-        if obj is None or isinstance(obj, (bool, int, float, str, complex, type, types.ModuleType)):
-            self.sig.append(obj if not isinstance(obj, (type, types.ModuleType)) else id(obj))
+        if cls is type or cls is types.ModuleType:
             return
         if id(obj) in self._seen:
             return
         self._seen.add(id(obj))
-        from torchax.nn.modules.module import Module
-        from torchax.optim.lr_scheduler import LRScheduler
-        from torchax.optim.optimizer import Optimizer
-
-        if isinstance(obj, Module):
-            self.sig.append(id(obj))
-            for m in obj.modules():
-                self.sig.append(m.training)
-                for d in (m._parameters, m._buffers):
-                    for k in d:
-                        self.slot(d, k, False)
-                for k, v in m.__dict__.items():
-                    if isinstance(v, Tensor):
-                        self.slot(m.__dict__, k, False)
-        elif isinstance(obj, Optimizer):
-            self.sig.append(id(obj))
-            for g in obj.param_groups:
-                for k, v in g.items():
-                    if k == "params":
-                        for p in v:
-                            self.tensor(p)
-                    elif k == "lr" and type(v) is float:
-                        self.lr_groups.append(g)
-                    elif isinstance(v, Tensor):
-                        self.slot(g, k, False)
-                    else:
-                        self.sig.append((k, v if isinstance(v, (bool, int, float, str, tuple, type(None)))
-                                         else type(v)))
-            self.containers[id(obj.state)] = obj.state
-            for p in list(obj.state):
-                self.slot(obj.state, p, False)
-        elif isinstance(obj, LRScheduler):
+        if isinstance(obj, _Module):
+            self._module(obj)
+        elif isinstance(obj, _Optimizer):
+            self._optimizer(obj)
+        elif isinstance(obj, _LRScheduler):
             self.visit(obj.optimizer, depth)
         elif isinstance(obj, dict):
             if depth > 0:
                 for k in list(obj):
-                    self.slot(obj, k, False) if isinstance(obj[k], (Tensor, dict, list)) else None
+                    if isinstance(obj[k], (Tensor, dict, list)):
+                        self.slot(obj, k, False)
         elif isinstance(obj, list):
             if depth > 0:
                 for i in range(len(obj)):
-                    self.slot(obj, i, False) if isinstance(obj[i], (Tensor, dict, list)) else None
+                    if isinstance(obj[i], (Tensor, dict, list)):
+                        self.slot(obj, i, False)
         elif isinstance(obj, tuple):
             for v in obj:
                 self.visit(v, depth - 1)
-        elif isinstance(obj, (types.FunctionType, functools.partial, types.MethodType)):
+        elif cls in _FUNCTIONS:
             self._function(obj, depth)
         elif depth > 0 and hasattr(obj, "__dict__") and not callable(getattr(obj, "__get__", None)):
             d = obj.__dict__
@@ -157,8 +156,39 @@ class _Snapshot:
                 v = d[k]
                 if isinstance(v, Tensor):
                     self.slot(d, k, False)
-                elif not isinstance(v, (bool, int, float, str, type(None), types.ModuleType, type)):
+                elif type(v) not in _ATOMS and v is not None:
                     self.visit(v, depth - 1)
+
+    def _module(self, root) -> None:
+        sig = self.sig
+        sig.append(id(root))
+        for m in root.modules():
+            sig.append(m.training)
+            for d in (m._parameters, m._buffers):
+                for k in d:
+                    self.slot(d, k, False)
+            d = m.__dict__
+            for k in d:
+                if isinstance(d[k], Tensor):
+                    self.slot(d, k, False)
+
+    def _optimizer(self, opt) -> None:
+        self.sig.append(id(opt))
+        for g in opt.param_groups:
+            for k, v in g.items():
+                if k == "params":
+                    for p in v:
+                        self.tensor(p)
+                elif k == "lr" and type(v) is float:
+                    self.lr_groups.append(g)
+                elif isinstance(v, Tensor):
+                    self.slot(g, k, False)
+                else:
+                    self.sig.append((k, v if type(v) in _ATOMS or v is None or type(v) is tuple else type(v)))
+        state = opt.state
+        self.containers[id(state)] = state
+        for p in list(state):
+            self.slot(state, p, False)
 
     def _function(self, fn, depth: int) -> None:
         if isinstance(fn, types.MethodType):
@@ -178,9 +208,10 @@ class _Snapshot:
             except ValueError:  # an empty cell
                 pass
         g = fn.__globals__
-        for name in sorted(_code_names(fn.__code__, set())):
-            if name in g:
-                self.visit(g[name], depth)
+        for name in _code_names(fn.__code__):
+            v = g.get(name, _MISSING)
+            if v is not _MISSING:
+                self.visit(v, depth)
 
 
 _LIBRARY = (os.path.dirname(os.path.abspath(__file__)), os.path.dirname(os.path.abspath(jax.__file__)))
@@ -394,9 +425,6 @@ def _trace(fn, args, kwargs, pre: _Snapshot):
     key = jax.random.key(0)
     traced = jax.jit(program).trace(saved_values, [float(x) for x in saved_lrs], key)
     return traced.jaxpr, plan, info
-
-
-_MISSING = object()
 
 
 def _slot_id(container, key) -> tuple:
@@ -695,7 +723,6 @@ def _diff_tensor(snap: _Snapshot, storage_index: int) -> Tensor:
 # --- public entry points ---------------------------------------------------------------------------------
 
 
-from torchax.nn.modules.module import Module as _Module  # noqa: E402
 
 
 class OptimizedModule(_Module):
