@@ -139,3 +139,39 @@ def test_optimized_module_api(T):
     cm = T.compile(model, backend="eager") if T.__name__ == "torch" else T.compile(model)
     return (type(cm).__name__, list(cm.state_dict()), repr(cm), cm.in_features, cm._orig_mod is model,
             cm.weight is model.weight)
+
+
+# --- pinned differences (rows of KNOWN_DIFFERENCES.md, section "Compile") ----------------------------------
+
+
+@conformance()
+def test_random_stream_inside_compiled_code(T):
+    T.manual_seed(0)
+    return compiled(T, lambda x: T.nn.functional.dropout(x, 0.5) + T.rand(4))(T.ones(4))
+
+
+@conformance()
+def test_python_side_effects_run_on_every_call(T):
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        return x + 1
+
+    f = compiled(T, f)
+    for _ in range(3):
+        f(T.ones(2))
+    return len(calls)
+
+
+@conformance()
+def test_step_result_keeps_its_graph(T):
+    w = tensor(T, (3,), grad=True)
+
+    def step(x):
+        loss = (w * x).sum()
+        loss.backward()
+        return loss
+
+    loss = compiled(T, step)(tensor(T, (3,), seed=1))
+    return loss.requires_grad, loss.grad_fn is None

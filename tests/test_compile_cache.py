@@ -211,3 +211,28 @@ def test_checkpoint_inside_compiled_code_recomputes_behind_a_barrier():
     assert "optimization_barrier" in str(prog.jaxpr)
     (prog,) = plain._cache.values()
     assert "optimization_barrier" not in str(prog.jaxpr)
+
+
+def test_custom_function_in_a_compiled_forward_keeps_its_backward():
+    class StraightThrough(torchax.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.round()
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 3
+
+    f = torchax.compile(lambda x: StraightThrough.apply(x * 2))
+    x = torchax.tensor([0.3, 1.6], requires_grad=True)
+    with pytest.warns(UserWarning, match="autograd.Function"):
+        y = f(x)
+    y.sum().backward()
+    assert x.grad.tolist() == [6.0, 6.0]  # the hand-written backward ran (eagerly), not d(round)/dx = 0
+
+    def step(x):  # backward inside the compiled function: the tape runs the hand-written backward
+        x.grad = None
+        StraightThrough.apply(x * 2).sum().backward()
+        return x.grad
+
+    assert torchax.compile(step)(x).tolist() == [6.0, 6.0]

@@ -409,6 +409,9 @@ def _trace(fn, args, kwargs, pre: _Snapshot):
             info["rng"] = box[0] is not key
             info["grad_outs"] = (_grad_outs(result, plan) if _state._local.grad_enabled and not trace.backwards
                                  else [])
+            if info["grad_outs"] and _custom_backward(result):
+                raise _GraphBreak("a torch.autograd.Function with its own backward feeds a result whose backward "
+                                  "runs after the compiled call", _name(fn))
             return plan.outputs, box[0]
         finally:
             _tls.trace = prev
@@ -469,6 +472,25 @@ def _break_cause(e):
         e = e.__cause__ or e.__context__
         seen += 1
     return None
+
+
+def _custom_backward(result) -> bool:
+    """Whether the graph behind `result` holds an autograd.Function node: its hand-written backward would be
+    lost if JAX differentiated the compiled forward."""
+    from torchax.autograd.function import BackwardCFunction
+
+    stack = [t.grad_fn for t in jax.tree.leaves(result, is_leaf=lambda x: isinstance(x, Tensor))
+             if isinstance(t, Tensor) and t.grad_fn is not None]
+    seen = set()
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, BackwardCFunction):
+            return True
+        stack.extend(e[0] for e in node._edges if e is not None)
+    return False
 
 
 def _grad_outs(result, plan: _Plan) -> list:
