@@ -448,3 +448,12 @@ def test_complex_leaf_gradient(T):
     w = T.tensor([1 + 2j, -0.5 + 1j], requires_grad=True)
     (w * w.conj()).real.sum().backward()
     return w.grad
+
+
+@conformance()
+def test_create_graph_gradient_independent_of_input(T):
+    """The gradient of a linear function does not depend on its input: torch's create_graph result is a constant."""
+    x = tensor(T, (3,), grad=True)
+    (g,) = T.autograd.grad((x * 2).sum(), x, create_graph=True)
+    (h,) = T.autograd.grad((x * x).sum(), x, create_graph=True)
+    return g, g.requires_grad, g.grad_fn is None, h, h.requires_grad

@@ -134,6 +134,33 @@ def test_jacobian_errors(T, case):
     return J(_f1, x, strategy="sideways")
 
 
+@pytest.mark.parametrize("case", ["output_no_grad", "independent_input", "forward_mode", "create_graph_linear", "ok"])
+@conformance()
+def test_jacobian_strict(T, case):
+    J, x, y = T.autograd.functional.jacobian, _x(T), _y(T)
+    try:
+        if case == "output_no_grad":
+            return J(lambda a: a.detach() * 2, x, strict=True)
+        if case == "independent_input":
+            return J(lambda a, b: a * 2, (x, y), strict=True)
+        if case == "forward_mode":
+            return J(_f1, x, strict=True, vectorize=True, strategy="forward-mode")
+        if case == "create_graph_linear":  # the jacobian of a linear function does not depend on the input
+            return J(lambda a: a * 2, x, strict=True, create_graph=True)
+        return J(_f2, (x, y), strict=True)
+    except RuntimeError as e:
+        return str(e)
+
+
+@conformance()
+def test_jacobian_create_graph_closure_tuple(T):
+    x, y = _x(T, grad=True), _y(T, grad=True)
+    w = tensor(T, (3,), grad=True, seed=2)
+    jx, jy = T.autograd.functional.jacobian(lambda a, b: (a * w).tanh() + b.sum(0) * w, (x, y), create_graph=True)
+    (jx.sum() + (jy ** 2).sum()).backward()
+    return jx, jy, jx.requires_grad, w.grad, x.grad
+
+
 # --- hessian ---------------------------------------------------------------------------------------
 
 

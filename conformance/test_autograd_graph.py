@@ -51,6 +51,16 @@ GRAD_FNS = {
     "double": lambda T, x, w: x.double(),
     "clone": lambda T, x, w: x.clone(),
     "where": lambda T, x, w: T.where(x > 0, x, w[0]),
+    "pow_method": lambda T, x, w: x.pow(2.5),
+    "pow_fn_scalar_base": lambda T, x, w: T.pow(2, x),
+    "clip": lambda T, x, w: x.clip(0, 1),
+    "clamp_tensor": lambda T, x, w: x.clamp(max=w[0]),
+    "matmul_vm": lambda T, x, w: x[:2] @ w,
+    "matmul_batched": lambda T, x, w: w.expand(2, 2, 3) @ x,
+    "unbind": lambda T, x, w: w.unbind(0)[1],
+    "split": lambda T, x, w: x.split(2)[1],
+    "chunk": lambda T, x, w: w.chunk(2, 1)[0],
+    "view_of_view_modified": lambda T, x, w: _sibling_view_modified(w * 1),
     "add_inplace": lambda T, x, w: (x * 1).add_(1),
     "mul_inplace": lambda T, x, w: (x * 1).mul_(x),
     "zero_inplace": lambda T, x, w: (x * 1).zero_(),
@@ -79,6 +89,12 @@ def _view_then_modify(y):
     return v
 
 
+def _sibling_view_modified(y):
+    u, v = y[0], y[1]
+    v.mul_(3)
+    return u
+
+
 @pytest.mark.parametrize("name", list(GRAD_FNS))
 @conformance()
 def test_grad_fn_name(T, name):
@@ -96,7 +112,8 @@ def _structure(fn, depth=4):
 
 
 @pytest.mark.parametrize("name", ["mixed", "shared_input", "multi_output", "leaf_only", "setitem", "scalar_operand",
-                                  "cat_mixed", "where_scalar"])
+                                  "cat_mixed", "where_scalar", "where_tensors", "reflected_scalars", "div_scalar",
+                                  "split", "gather_index", "masked_fill", "index_select", "view_of_modified_base"])
 @conformance()
 def test_next_functions(T, name):
     x, w = _leaves(T)
@@ -116,6 +133,22 @@ def test_next_functions(T, name):
         y = T.cat([x, c])
     elif name == "where_scalar":
         y = T.where(x > 0, x, 0.0)
+    elif name == "where_tensors":  # the condition has no edge
+        y = T.where(x > 0, x, w[0])
+    elif name == "reflected_scalars":  # `2 * x` is x.__rmul__(2): the scalar's edge comes second
+        y = 2 * x + 1 + (3 + x)
+    elif name == "div_scalar":
+        y = x / 2 + T.where(x > 0, 1.0, x)
+    elif name == "split":
+        y = sum(x.split(1))
+    elif name == "gather_index":  # integer indices have no edge
+        y = x.gather(0, T.tensor([2, 0])) * w[0].index_select(0, T.tensor([1]))
+    elif name == "masked_fill":
+        y = x.masked_fill(x > 0, 1.0) + x.masked_fill(x < 0, c[0])
+    elif name == "index_select":
+        y = w.index_select(1, T.tensor([0, 2]))
+    elif name == "view_of_modified_base":
+        y = _view_then_modify(w * 1)
     else:
         y = _setitem(x * 1)
     return _structure(y.grad_fn)
@@ -334,6 +367,51 @@ def test_inplace_on_leaf_under_no_grad(T):
         w.grad.zero_()
         history.append(loss.detach())
     return history, w, w.requires_grad, w.is_leaf, w.grad_fn is None, w.grad
+
+
+SAVED_CASES = {  # what the op saves, what is changed in place after it ran: torch raises or not
+    "hypot_other": (lambda T, a, c: T.hypot(a, c), "other"),
+    "atan2_other": (lambda T, a, c: T.atan2(a, c), "other"),
+    "maximum_other": (lambda T, a, c: T.maximum(a, c), "other"),
+    "clamp_input": (lambda T, a, c: a.clamp(-0.5, 0.5), "input"),
+    "erfinv_input": (lambda T, a, c: (a * 0.4).erfinv(), "none"),
+    "norm_output": (lambda T, a, c: a.norm(), "output"),
+    "tanh_output": (lambda T, a, c: a.tanh(), "output"),
+    "relu_input": (lambda T, a, c: a.relu(), "input"),
+    "std_input": (lambda T, a, c: a.std(), "input"),
+    "add_other": (lambda T, a, c: a + c, "other"),
+    "sin_inplace": (lambda T, a, c: a.sin_(), "input"),  # torch keeps a copy of the original self
+    "mul_inplace": (lambda T, a, c: a.mul_(c), "input"),
+    "exp_inplace": (lambda T, a, c: a.exp_(), "input"),  # ...but saves the result, which is `a` now
+    "tanh_inplace": (lambda T, a, c: a.tanh_(), "input"),
+    "pow_inplace_other": (lambda T, a, c: a.pow_(c), "other"),
+}
+
+
+@pytest.mark.parametrize("case", list(SAVED_CASES))
+@conformance()
+def test_saved_tensor_table(T, case):
+    x = tensor(T, (3,), grad=True)
+    c = tensor(T, (3,), seed=2, low=0.5, high=1.5)
+    a = x * 1
+    fn, changed = SAVED_CASES[case]
+    b = fn(T, a, c)
+    {"input": a, "other": c, "output": b, "none": a.detach().clone()}[changed].add_(0.0)
+    return _message(lambda: (b * 1).sum().backward(), "modified by an inplace operation"), x.grad
+
+
+@conformance()
+def test_view_read_after_base_changed(T):
+    """A view's gradient goes through its base's in-place change (torch regenerates its grad_fn)."""
+    x, w = _leaves(T)
+    y = w * 1
+    v, u = y[0], y[1]
+    y.mul_(2)
+    u2 = y[1]
+    u2.add_(x)
+    names = v.grad_fn.name(), u.grad_fn.name()
+    ((v * v).sum() + (u * x).sum()).backward()
+    return names, w.grad, x.grad
 
 
 @pytest.mark.parametrize("case", ["sin_input", "exp_output", "pow_input", "view_of_saved"])

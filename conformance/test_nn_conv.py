@@ -266,3 +266,15 @@ def test_conv_half(T, dtype):
     x, w, b, _ = conv_args(T, 2, {}, grad=False)
     d = getattr(T, dtype)
     return T.nn.functional.conv2d(x.to(d), w.to(d), b.to(d), padding=1)
+
+
+@pytest.mark.parametrize("kw", [{}, {"stride": 2, "padding": 1, "dilation": 2}])
+@conformance(rtol=1e-5, atol=2e-3)  # float32 sums of ~23k products of O(1) values: torch and XLA round differently
+def test_conv2d_large_plane_grads(T, kw):
+    """Planes large enough for the CPU's chunked weight-gradient lowering."""
+    x, w, b = (tensor(T, (20, 3, 36, 36), grad=True), tensor(T, (24, 3, 3, 3), grad=True, seed=1),
+               tensor(T, (24,), grad=True, seed=2))
+    y = T.nn.functional.conv2d(x, w, b, **kw)
+    c = tensor(T, tuple(y.shape), seed=3, low=-1, high=1)
+    gx, gw, gb = T.autograd.grad((y * c).sum(), (x, w, b))
+    return y, gx, gw, gb

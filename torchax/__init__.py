@@ -6,7 +6,7 @@
 import jax as _jax
 
 _jax.config.update("jax_enable_x64", True)
-_jax.config.update("jax_default_device", _jax.devices("cpu")[0])
+_jax.config.update("jax_default_device", "cpu")  # a platform name: JAX starts no backend at import
 
 from torchax._device import device as device  # noqa: E402
 from torchax._dtype import (  # noqa: E402
@@ -38,6 +38,9 @@ from torchax._ops.indexing import *  # noqa: E402,F401,F403
 from torchax._ops.gather import *  # noqa: E402,F401,F403
 from torchax._ops.linalg import *  # noqa: E402,F401,F403
 from torchax._ops.random import *  # noqa: E402,F401,F403
+from torchax._ops.view_copies import *  # noqa: E402,F401,F403
+from torchax._ops.numeric import *  # noqa: E402,F401,F403
+from torchax._ops.native_norms import *  # noqa: E402,F401,F403
 from torchax import random as random  # noqa: E402
 from torchax.random import (  # noqa: E402
     Generator as Generator, default_generator as default_generator, get_rng_state as get_rng_state,
@@ -123,3 +126,14 @@ from torchax import serialization as serialization  # noqa: E402
 from torchax._compile import compile as compile  # noqa: E402
 from torchax import compiler as compiler  # noqa: E402
 from torchax import interop as interop  # noqa: E402
+from torchax.amp import autocast as autocast  # noqa: E402 - also loads torchax.amp, torchax.cpu.amp, torchax.cuda.amp
+from torchax.amp._state import *  # noqa: E402,F401,F403 - torch.is_autocast_enabled, get_autocast_dtype, ...
+from torchax import distributed as distributed, multiprocessing as multiprocessing  # noqa: E402
+from torchax import fft as fft  # noqa: E402
+from torchax import special as special  # noqa: E402
+from torchax import masked as masked  # noqa: E402
+from torchax import signal as signal  # noqa: E402
+from torchax import distributions as distributions  # noqa: E402
+from torchax import testing as testing  # noqa: E402
+from torchax import hub as hub  # noqa: E402
+from torchax import profiler as profiler  # noqa: E402

@@ -73,8 +73,9 @@ CPU = device("cpu")
 
 @functools.cache
 def jax_devices(platform: str) -> tuple:
+    """This process's devices of a platform (in a multi-process job, `cuda:0` is the local GPU)."""
     try:
-        return tuple(jax.devices(platform))
+        return tuple(jax.local_devices(backend=platform))
     except RuntimeError:  # JAX raises when a backend is absent
         return ()
 

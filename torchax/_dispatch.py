@@ -11,7 +11,6 @@ import jax
 from jax._src.array import ArrayImpl
 
 from torchax import _registry, _state, _views
-from torchax._registry import _T
 from torchax._tensor import Tensor, _new, wrap
 
 
@@ -26,8 +25,8 @@ def rebase(t: Tensor, result: Tensor, base, old_base) -> None:
     new_base, _ = _graph.custom("torch::autograd::CopySlices", _views.scatter_fn(chain), [base, result],
                                 values=[old_base, result._value.astype(old_base.dtype)])
     base.grad_fn, base._out_idx, base._requires_grad = new_base.grad_fn, 0, True
-    view, _ = _graph.custom("AsStridedBackward0", _views.read_fn(chain), [base])
-    t.grad_fn, t._out_idx, t._requires_grad = view.grad_fn, 0, True
+    t._requires_grad = True
+    _graph.view_grad_fn(t)  # AsStridedBackward0 of the base
 
 
 def _view_of(src: Tensor, key, dyn, index, value) -> Tensor:
@@ -37,8 +36,10 @@ def _view_of(src: Tensor, key, dyn, index, value) -> Tensor:
     return t
 
 
-def run(opdef, kernel, key, tensors, tvals, dyn):
-    """Run a kernel and wrap its outputs (views alias their input's storage); record it for autograd."""
+def run(opdef, kernel, key, tensors, tvals, dyn, fkey=None):
+    """Run a kernel and wrap its outputs (views alias their input's storage); record it for autograd.
+
+    `fkey`: the call's fast-path key (see `_registry.fast_args`); a plain one-array result files the kernel under it."""
     if opdef.differentiable and _state._local.grad_enabled:
         for t in tensors:
             if t._requires_grad:
@@ -50,13 +51,11 @@ def run(opdef, kernel, key, tensors, tvals, dyn):
     if type(out) is ArrayImpl or isinstance(out, jax.Array):
         if opdef.view:
             return _view_of(tensors[0], key, dyn, None, out)
-        spec = key[1]
-        if not key[2] and len(spec) <= 2 and type(tensors[0]) is Tensor and spec[0] is _T:
-            if all(s is _T for s in spec):
-                opdef.fast[(len(spec), key[3])] = kernel  # all-tensor calls can skip the argument split
-            elif len(dyn) == 1 and type(dyn[0]) in (float, int) and spec[1] is _registry._DYN[type(dyn[0])]:
-                opdef.fast[(2, key[3], type(dyn[0]))] = kernel  # tensor op traced Python scalar
+        if fkey is not None and opdef.fast is not None:
+            opdef.fast[fkey] = kernel
         return wrap(out)
+    if fkey is not None:
+        opdef.fast = None  # an op with several outputs (or a view) takes the full path every time
     return _wrap_outputs(opdef, key, tensors, dyn, out)
 
 

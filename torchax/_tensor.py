@@ -80,7 +80,7 @@ class Tensor:
     _layout = None  # a view's (shape, strides, offset), computed on demand
     _requires_grad = False
     _grad = None
-    grad_fn = None
+    _grad_fn = None
     _out_idx = 0  # which output of grad_fn this tensor is
     _base = None
     __array_priority__ = 1000  # numpy defers `ndarray * tensor` to Tensor.__rmul__
@@ -248,6 +248,19 @@ class Tensor:
         return _StorageRef(self._storage)
 
     # --- autograd attributes (the engine lives in torchax.autograd) -------------------------------
+
+    @property
+    def grad_fn(self):
+        fn = self._grad_fn
+        if fn is not None and fn._view_v is not None and fn._view_v != self._storage.version and self._view:
+            from torchax.autograd._graph import view_grad_fn  # the view's storage changed: torch regenerates it
+
+            return view_grad_fn(self)
+        return fn
+
+    @grad_fn.setter
+    def grad_fn(self, fn) -> None:
+        self._grad_fn = fn
 
     @property
     def requires_grad(self) -> bool:
@@ -553,8 +566,8 @@ class Tensor:
         old_base = self._storage.value if track and base is not None else None
         self._write(value)
         node = result.grad_fn
-        if node is not None and node._saved:  # torch keeps the op's own `self` (input 0) as of after the write
-            node._saved = tuple((t, t._storage.version if pos == 0 else v, pos) for t, v, pos in node._saved)
+        if node is not None and node._saved:
+            node._inplace_saved(self)
         if track:
             from torchax._dispatch import rebase
 

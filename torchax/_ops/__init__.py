@@ -3,7 +3,7 @@
 import numpy as np
 
 from torchax import _registry
-from torchax._ops import creation, indexing, linalg, pointwise, pointwise_unary, comparison, reduction, shape, sorting, views, gather, random  # noqa: F401
+from torchax._ops import creation, indexing, linalg, pointwise, pointwise_unary, comparison, reduction, shape, sorting, views, gather, random, view_copies, numeric, native_norms  # noqa: F401
 from torchax._tensor import Tensor
 
 # (name, forward dunder, reflected dunder, in-place dunder): reflected ops swap the operands.

@@ -501,23 +501,38 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
 # --- conversions that are ops (so autograd and compile see them) ---------------------------------------
 
 
+def _astype(x, dtype):
+    """x.astype(dtype) with torch's CPU float-to-integer conversion (x86's): truncation through int32
+    (int64 for int64), where out-of-range values and NaN become the minimum integer, then the low bits for
+    narrower types. So `tensor([250.9, -2.2]).char()` is [-6, -2] and `.byte()` is [250, 254], as in torch
+    (XLA alone would saturate)."""
+    jdt = _dtype.JNP[dtype]
+    if x.dtype.kind == "c" and not dtype.is_complex:
+        x = x.real
+    if not (jnp.issubdtype(x.dtype, jnp.floating) and jnp.issubdtype(jdt, jnp.integer)):
+        return x.astype(jdt)
+    if x.dtype.itemsize < 4:  # half types hold no out-of-range values but inf; compare in float32
+        x = x.astype(jnp.float32)
+    wide = jnp.int64 if jdt in (jnp.int64, jnp.uint64) else jnp.int32
+    bound = float(2 ** (jnp.iinfo(wide).bits - 1))
+    bad = jnp.isnan(x) | (x >= bound) | (x < -bound)
+    y = jnp.where(bad, jnp.iinfo(wide).min, jnp.where(bad, 0, x).astype(wide))
+    return y.astype(jdt)
+
+
 @op(name="_to_copy")
 def _to_copy(input, dtype):
-    if input.dtype.kind == "c" and not dtype.is_complex:
-        input = input.real
-    return input.astype(_dtype.JNP[dtype])
+    return _astype(input, dtype)
 
 
 @op(method=False)
 def _copy_to(src, shape, dtype, device):
     """`src` cast and broadcast to a destination's dtype and shape (the value `copy_` writes)."""
-    if src.dtype.kind == "c" and not dtype.is_complex:
-        src = src.real
     check_broadcast(src.shape, shape)
-    return jnp.broadcast_to(src.astype(_dtype.JNP[dtype]), shape)
+    return jnp.broadcast_to(_astype(src, dtype), shape)
 
 
-@op(method=False)
+@op(method=False, jit=False)  # NOTE: inside jit, device_put would only constrain placement, not move the data
 def _to_device(input, device):
     return jax.device_put(input, device)
 

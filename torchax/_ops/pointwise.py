@@ -355,7 +355,18 @@ def _real_float_binary(name: str, fn, kernel: str, *, inplace: bool = True, comp
 
 
 hypot = _real_float_binary("hypot", jnp.hypot, "hypot_cpu")
-nextafter = _real_float_binary("nextafter", jnp.nextafter, "nextafter_cpu")
+# torch's gradient of nextafter is 1 for input and 0 for other (JAX has no rule for it)
+@jax.custom_jvp
+def _nextafter(a, b):
+    return jnp.nextafter(a, b)
+
+
+@_nextafter.defjvp
+def _nextafter_jvp(primals, tangents):
+    return _nextafter(*primals), tangents[0] + jnp.zeros_like(tangents[1])
+
+
+nextafter = _real_float_binary("nextafter", _nextafter, "nextafter_cpu")
 logaddexp = _real_float_binary("logaddexp", jnp.logaddexp, "logaddexp_cpu", inplace=False, complex_ok=True)
 logaddexp2 = _real_float_binary("logaddexp2", jnp.logaddexp2, "logaddexp2_cpu", inplace=False)
 

@@ -87,7 +87,19 @@ def _reciprocal(x):
 
 def _digamma(x):
     # NOTE: torch gives -inf at +0 and +inf at -0 (a pole); XLA gives nan there.
-    return jnp.where(x == 0, jnp.copysign(jnp.asarray(jnp.inf, x.dtype), -x), jss.digamma(x))
+    return jnp.where(x == 0, jnp.copysign(jnp.asarray(jnp.inf, x.dtype), -x), _digamma_core(x))
+
+
+@jax.custom_jvp
+def _digamma_core(x):
+    return jss.digamma(x)
+
+
+@_digamma_core.defjvp
+def _digamma_jvp(primals, tangents):
+    # JAX's rule is polygamma(1, x), wrong for x < 0; the reflected form is right everywhere
+    (x,), (t,) = primals, tangents
+    return _digamma_core(x), _polygamma_reflected(1, x) * t
 
 
 sqrt = _float_op("sqrt", jnp.sqrt)
@@ -167,7 +179,20 @@ def _polygamma(input, n):
         raise unsupported("digamma" if n == 0 else "polygamma", input.dtype)
     if n == 0:
         return _digamma(input)
-    return jss.polygamma(n, input)
+    return _polygamma_reflected(n, input)
+
+
+def _polygamma_reflected(n, x):
+    """polygamma for every real x: JAX's is only right for x > 0, so negative x use the reflection formula
+    psi_n(x) = (-1)^n psi_n(1 - x) - d^n/dx^n [pi cot(pi x)]."""
+    neg = x < 0
+    pos = jss.polygamma(n, jnp.where(neg, 1 - x, x))
+    cot = lambda t: jnp.pi / jnp.tan(jnp.pi * t)
+    for _ in range(n):
+        cot = jax.grad(cot)
+    xs = jnp.where(neg, x, 0.5).astype(jnp.float64)  # a finite point where the reflection is not used
+    g = jax.vmap(cot)(xs.ravel()).reshape(x.shape).astype(x.dtype)  # in float64: pi * x must not round
+    return jnp.where(neg, (-1) ** n * pos - g, pos)
 
 
 @composite(method=False)

@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from torchax import _dtype
+from torchax import _dtype, _registry
 from torchax._registry import TorchIndexError, TorchRuntimeError, TorchTypeError, composite, op, structseq
 from torchax._tensor import Tensor
 
@@ -124,11 +124,23 @@ def _by_dim(name, impl, doc):
     full = op(name=f"_{name}", method=False, grad_name=f"{stem}Backward0")(impl)
     over_dim = op(name=f"_{name}_dim", method=False, grad_name=f"{stem}Backward1")(impl)
 
-    def public(input, dim=None, keepdim=False, *, dtype=None, out=None):
-        f = full if dim is None else over_dim
-        if dtype is None and out is None:  # the common call: no keywords to bind
-            return f(input, dim, keepdim)
-        return f(input, dim, keepdim, dtype=dtype, out=out)
+    full_op, dim_op = full._opdef, over_dim._opdef
+
+    # NOTE: axis/keepdims (numpy's spellings, which torch accepts) are parameters here rather than a wrapper's
+    # renames: `x.sum()` runs every call, so it goes straight to the dispatcher (looked up on the module each call:
+    # the profiler swaps it)
+    def public(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keepdims=None):
+        if axis is not None:
+            dim = axis
+        if keepdims is not None:
+            keepdim = keepdims
+        if dtype is None and out is None:  # the common calls: no keywords, and defaults left out (the same kernel)
+            if keepdim is False:
+                if dim is None:
+                    return _registry.dispatch(full_op, (input,), {})
+                return _registry.dispatch(dim_op, (input, dim), {})
+            return _registry.dispatch(full_op if dim is None else dim_op, (input, dim, keepdim), {})
+        return (full if dim is None else over_dim)(input, dim, keepdim, dtype=dtype, out=out)
 
     public.__name__ = public.__qualname__ = name
     public.__doc__ = doc

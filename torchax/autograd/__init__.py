@@ -27,6 +27,7 @@ def _root_grads(outputs, grad_outputs, create_graph):
     import jax.numpy as jnp
 
     from torchax._tensor import Tensor
+    from torchax.autograd import _graph
 
     grads = []
     for i, t in enumerate(outputs):
@@ -36,6 +37,8 @@ def _root_grads(outputs, grad_outputs, create_graph):
         if g is None:
             if t.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if t.is_complex():
+                raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {t.dtype}")
             g = jnp.ones(t._value.shape, t._value.dtype)
         elif isinstance(g, Tensor):
             if tuple(g.shape) != tuple(t.shape):
@@ -44,7 +47,7 @@ def _root_grads(outputs, grad_outputs, create_graph):
             g = g if create_graph and g.requires_grad else g._value
         else:
             g = jnp.full(t._value.shape, g, t._value.dtype)
-        grads.append(g)
+        grads.append(_graph._conj(g))  # a complex seed in torch's convention, the engine's is its conjugate
     return grads
 
 
@@ -87,8 +90,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 from torchax._ops.creation import zeros_like
 
                 g = zeros_like(t)
-        elif not create_graph:
-            g = g.detach()
+        else:
+            g = _graph._conj(g)  # torch's convention for complex inputs
+            if not create_graph:
+                g = g.detach()
         result.append(g)
     return tuple(result)
 
@@ -101,3 +106,4 @@ class Variable:
         return t.requires_grad_(requires_grad) if requires_grad else t
 
 
+from torchax.autograd import profiler as profiler  # noqa: E402

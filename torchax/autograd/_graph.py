@@ -21,13 +21,23 @@ import numpy as np
 
 from torchax import _registry, _state
 from torchax._compile_hooks import note_backward
+from torchax.autograd import _opdata
 
 
 class Node:
     """A backward function (`grad_fn`): torch.autograd.graph.Node."""
 
     __slots__ = ("_name", "_vjp", "_edges", "_out_meta", "_multi", "_fwd", "_inputs", "_pre_hooks", "_hooks",
-                 "_tensor_hooks", "_retained", "_released", "_saved", "_stack", "metadata", "__weakref__")
+                 "_tensor_hooks", "_retained", "_released", "_saved", "_stack", "_shown", "_view_v", "metadata",
+                 "__weakref__")
+    # NOTE: cotangents flow in JAX's convention (for a complex value: the conjugate of torch's gradient); a subclass
+    # with its own Python backward (Function, checkpoint) gets and returns torch's convention instead.
+    _jax_cts = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "_apply" in cls.__dict__ and "_jax_cts" not in cls.__dict__:
+            cls._jax_cts = False
 
     def __new__(cls, *args, **kwargs):
         # one subclass per name: `type(grad_fn).__name__` is torch's class name (AddBackward0, ...)
@@ -46,8 +56,10 @@ class Node:
         self._tensor_hooks = None  # {output index: [hook]}: Tensor.register_hook on non-leaves
         self._retained = None  # {output index: weakref to Tensor}: Tensor.retain_grad
         self._released = False
-        self._saved = ()  # (tensor, version, input position or -1 for outputs) of tensors the VJP keeps as is
+        self._saved = ()  # (tensor, version, input position or -1 for outputs) of tensors torch saves
         self._stack = None  # the forward call's stack, under detect_anomaly
+        self._shown = None  # next_functions layout when it is not one edge per tensor input (see _layout.py)
+        self._view_v = None  # a view op's node: the storage version its output was derived at
         self.metadata = {}
 
     def name(self) -> str:
@@ -58,7 +70,10 @@ class Node:
 
     @property
     def next_functions(self) -> tuple:
-        return tuple(e if e is not None else (None, 0) for e in self._edges)
+        edges = self._edges
+        if self._shown is not None:  # torch's edges: (None, 0) for wrapped Python scalars, none for masks/indices
+            edges = tuple(None if i is None else edges[i] for i in self._shown)
+        return tuple(e if e is not None else (None, 0) for e in edges)
 
     def register_hook(self, fn):
         """fn(grad_inputs, grad_outputs) -> new grad_inputs or None, after this node runs."""
@@ -69,6 +84,17 @@ class Node:
         """fn(grad_outputs) -> new grad_outputs or None, before this node runs."""
         self._pre_hooks.append(fn)
         return _Handle(self._pre_hooks, fn)
+
+    def _inplace_saved(self, target):
+        """The op ran in place on `target`: torch saves a copy of the original `self` (input 0) where it needs it,
+        and its saved result is `target` as of after the write."""
+        saved = []
+        for t, v, pos in self._saved:
+            if pos == -1:
+                saved.append((target, target._storage.version, pos))
+            elif pos != 0:
+                saved.append((t, v, pos))
+        self._saved = tuple(saved)
 
     def _check_saved(self):
         for t, version, _ in self._saved:
@@ -148,12 +174,35 @@ def _apply_vjp(vjp, ct):
 
 
 def rename(out, name: str):
-    """Give the grad_fn a composite just created torch's name for the composite (TransposeBackward0...)."""
-    for t in out if isinstance(out, (tuple, list)) else (out,):
+    """Give the grad_fn a composite just created torch's name for the composite (TransposeBackward0...).
+
+    Several outputs of one input (unbind, split) become the outputs of one node, as in torch."""
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    if len(outs) > 1:
+        from torchax.autograd._multi import merge_outputs
+
+        if merge_outputs(outs, name):
+            return out
+    for t in outs:
         if t.grad_fn is not None:
             t.grad_fn._name = name
             t.grad_fn.__class__ = node_class(name)
     return out
+
+
+def view_grad_fn(t):
+    """The grad_fn of view `t` read after its storage changed: AsStridedBackward0 of its base's current grad_fn."""
+    from torchax._views import read_fn
+    from torchax.autograd.grad_mode import enable_grad
+
+    base = t._base
+    if base is None or not base._requires_grad:
+        return t.__dict__.get("_grad_fn")
+    with enable_grad():
+        view, node = custom("AsStridedBackward0", read_fn(t._view), [base])
+    node._view_v = t._storage.version
+    t.grad_fn, t._out_idx = node, 0
+    return node
 
 
 @functools.cache
@@ -227,11 +276,20 @@ def record(opdef, key, tensors, tvals, dyn, wrap_outputs):
     meta = tuple((o.shape, o.dtype, _differentiable(o.dtype)) for o in outs)
     edges = tuple(edge(t) if m else None for t, m in zip(tensors, mask))
     pure = _registry.RAW[key]
-    gn = opdef.grad_name
-    name = gn(key[1]) if callable(gn) else gn or grad_name(opdef.name)
+    gn = _opdata.GRAD_NAMES.get(opdef.name)
+    if gn is not None:
+        name = gn(key[1], tvals)
+    else:
+        gn = opdef.grad_name
+        name = gn(key[1]) if callable(gn) else gn or grad_name(opdef.name)
     node = Node(name, vjp, edges, meta,
                 fwd=lambda *d: pure(_merge(mask, d, rest), dyn),
                 inputs=[t for t, m in zip(tensors, mask) if m], multi=multi)
+    lay = _opdata.layout(opdef, key)
+    if lay is not None:
+        node._shown = _opdata.shown(lay, tvals)
+    if opdef.view:
+        node._view_v = tensors[0]._storage.version
     wrapped = wrap_outputs(out)
     wlist = wrapped if multi else [wrapped]
     for i, w in enumerate(wlist):
@@ -240,8 +298,13 @@ def record(opdef, key, tensors, tvals, dyn, wrap_outputs):
             w.grad_fn = node
             w._out_idx = i
     saved_in, saved_out = _SAVED.get((key, mask), ((), ()))
-    if saved_in or saved_out:
+    torch_in, torch_out = _opdata.saved_inputs(opdef, key, mask)
+    if saved_in or saved_out or torch_in or torch_out:
+        # NOTE: inputs torch saves whose VJP may keep only a value derived from them (sin keeps cos(x)) count too
         saved = [(tensors[i], i) for i in saved_in] + [(wlist[i], -1) for i in saved_out]
+        saved += [(tensors[i], i) for i in torch_in if i not in saved_in]
+        if torch_out and not saved_out:
+            saved += [(w, -1) for w in wlist if hasattr(w, "_storage")]
         node._saved = tuple((t, t._storage.version, pos) for t, pos in saved)
     if _state._local.anomaly:
         node._stack = traceback.format_stack()[:-3]
@@ -386,14 +449,17 @@ def _run_backward(roots, root_grads, retain_graph, create_graph, inputs, accumul
             if accumulate and cts[0] is not None:
                 _accumulate(node.variable, cts[0], create_graph)
             continue
-        grads = node._apply(cts, create_graph)
+        if node._jax_cts:
+            grads = node._apply(cts, create_graph)
+        else:  # a Python backward (Function, checkpoint) works in torch's convention
+            grads = [_conj(g) for g in node._apply([_conj(c) for c in cts], create_graph)]
         if _state._local.anomaly and _state._local.anomaly_nan:
             _check_nan(node, grads)
         if node._hooks:
             for h in node._hooks:
-                r = h(tuple(_as_tensor(g) for g in grads), tuple(_as_tensor(c) for c in cts))
+                r = h(tuple(_to_user(g) for g in grads), tuple(_to_user(c) for c in cts))
                 if r is not None:
-                    grads = [g._value if isinstance(g, Tensor) and not create_graph else g for g in r]
+                    grads = [_from_user(g, create_graph) for g in r]
         if not retain_graph:
             node._release()
         gi = iter(grads)
@@ -444,9 +510,32 @@ def _as_tensor(v):
     return wrap(v)
 
 
-def _run_pre_hooks(node, cts, create_graph):
+def _conj(g):
+    """A gradient between JAX's convention and torch's: for a complex value each is the other's conjugate
+    (torch's is the conjugate Wirtinger derivative), so user-visible complex gradients are conjugated."""
     from torchax._tensor import Tensor
 
+    if g is None:
+        return g
+    if isinstance(g, Tensor):
+        return g.conj() if g._value.dtype.kind == "c" else g
+    return jnp.conj(g) if g.dtype.kind == "c" else g
+
+
+def _to_user(g):
+    """An engine cotangent as the Tensor a hook sees (torch's convention)."""
+    return _as_tensor(_conj(g))
+
+
+def _from_user(g, create_graph):
+    """A gradient a hook returned, back in the engine's convention."""
+    from torchax._tensor import Tensor
+
+    g = _conj(g)
+    return g._value if isinstance(g, Tensor) and not create_graph else g
+
+
+def _run_pre_hooks(node, cts, create_graph):
     th = node._tensor_hooks
     if th:
         cts = list(cts)
@@ -454,9 +543,9 @@ def _run_pre_hooks(node, cts, create_graph):
             for h in hooks:
                 if cts[idx] is None:
                     continue
-                r = h(_as_tensor(cts[idx]))
+                r = h(_to_user(cts[idx]))
                 if r is not None:
-                    cts[idx] = r if create_graph else r._value if isinstance(r, Tensor) else r
+                    cts[idx] = _from_user(r, create_graph)
     if node._retained:
         for idx, ref in node._retained.items():
             t = ref()
@@ -464,15 +553,16 @@ def _run_pre_hooks(node, cts, create_graph):
                 _accumulate(t, cts[idx], create_graph)
     if node._pre_hooks:
         for h in node._pre_hooks:
-            r = h(tuple(_as_tensor(c) for c in cts))
+            r = h(tuple(_to_user(c) for c in cts))
             if r is not None:
-                cts = [c._value if isinstance(c, Tensor) and not create_graph else c for c in r]
+                cts = [_from_user(c, create_graph) for c in r]
     return cts
 
 
 def _accumulate(t, g, create_graph):
     from torchax._tensor import Tensor, wrap
 
+    g = _conj(g)
     gt = g if isinstance(g, Tensor) else wrap(g)
     if not create_graph:
         gt = gt.detach()

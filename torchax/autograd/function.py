@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import warnings
 
 import jax.numpy as jnp
 
@@ -16,14 +17,14 @@ class FunctionCtx:
 
     def __init__(self):
         self.needs_input_grad = ()
-        self._saved = ()
+        self._to_save = ()
         self._non_differentiable = set()
         self._dirty = set()
         self.materialize_grads = True
         self._released = False
 
     def save_for_backward(self, *tensors):
-        self._saved = tuple((t, t._storage.version) if t is not None else (None, 0) for t in tensors)
+        self._to_save = tuple((t, t._storage.version) if t is not None else (None, 0) for t in tensors)
 
     def save_for_forward(self, *tensors):
         self.saved_for_forward = tensors
@@ -36,13 +37,13 @@ class FunctionCtx:
                 "have already been freed). Saved intermediate values of the graph are freed when you call "
                 ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
                 "graph a second time or if you need to access saved tensors after calling backward.")
-        for t, version in self._saved:
+        for t, version in self._to_save:
             if t is not None and t._storage.version != version:
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by an inplace "
                     f"operation: [{_graph._describe(t)}], is at version {t._storage.version}; expected version "
                     f"{version} instead.")
-        return tuple(t for t, _ in self._saved)
+        return tuple(t for t, _ in self._to_save)
 
     def mark_non_differentiable(self, *tensors):
         self._non_differentiable.update(id(t) for t in tensors)
@@ -54,24 +55,23 @@ class FunctionCtx:
         self.materialize_grads = bool(value)
 
 
-class BackwardCFunction(_graph.Node):
-    """The grad_fn of a Function's outputs: runs the user's backward."""
+class BackwardCFunction(_graph.Node, FunctionCtx):
+    """The grad_fn of a Function's outputs, which is also the `ctx` its forward and backward get (as in torch)."""
 
-    __slots__ = ("_cls", "_ctx", "_n_args", "_arg_pos", "_in_meta")
+    def __repr__(self):
+        return f"<torch.autograd.function.{self._name} object at {hex(id(self))}>"
 
     def _apply(self, cts, create_graph):
         from torchax._tensor import Tensor, wrap
 
-        if self._released:
-            self._ctx._released = True
         grads_out = []
-        for ct, (shape, dt, diff) in zip(cts, self._out_meta):
-            if ct is None:
-                grads_out.append(wrap(jnp.zeros(shape, dt)) if self._ctx.materialize_grads and diff else None)
+        for ct, (shape, dt, _) in zip(cts, self._out_meta):
+            if ct is None:  # NOTE: outputs marked non-differentiable get zeros too (torch materializes all)
+                grads_out.append(wrap(jnp.zeros(shape, dt)) if self.materialize_grads and dt is not None else None)
             else:
                 grads_out.append(ct if isinstance(ct, Tensor) else wrap(ct))
         with enable_grad() if create_graph else no_grad():
-            grads = self._cls.backward(self._ctx, *grads_out)
+            grads = self._cls.backward(self, *grads_out)
         grads = grads if isinstance(grads, tuple) else (grads,)
         if len(grads) < self._n_args or any(g is not None for g in grads[self._n_args:]):
             raise RuntimeError(f"function {self._name} returned an incorrect number of gradients (expected "
@@ -93,7 +93,7 @@ class BackwardCFunction(_graph.Node):
 class _FunctionMeta(type):
     def __init__(cls, name, bases, ns):
         super().__init__(name, bases, ns)
-        cls._backward_name = name + "Backward"
+        cls._backward_cls = type(name + "Backward", (BackwardCFunction,), {"__module__": "torch.autograd.function"})
 
 
 class Function(metaclass=_FunctionMeta):
@@ -115,16 +115,21 @@ class Function(metaclass=_FunctionMeta):
         raise NotImplementedError
 
     def __init__(self, *args, **kwargs):
+        warnings.warn(f"{type(self)} should not be instantiated. Methods on autograd functions are all static, so "
+                      "you should invoke them on the class itself. Instantiating an autograd function will raise an "
+                      "error in a future version of PyTorch.", DeprecationWarning, stacklevel=2)
+
+    def __call__(self, *args, **kwargs):
         raise RuntimeError("Legacy autograd function with non-static forward method is deprecated. Please use "
-                           "new-style "
-                           "autograd function with static forward method. (Example: "
+                           "new-style autograd function with static forward method. (Example: "
                            "https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)")
 
     @classmethod
     def apply(cls, *args, **kwargs):
         from torchax._tensor import Tensor
 
-        ctx = FunctionCtx()
+        ctx = object.__new__(cls._backward_cls)  # becomes the grad_fn of the outputs (torch's ctx is its node)
+        FunctionCtx.__init__(ctx)
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         new_style = cls.setup_context is not Function.setup_context
         with no_grad():
@@ -140,10 +145,11 @@ class Function(metaclass=_FunctionMeta):
         edges = tuple(_graph.edge(a) if a.requires_grad else None for a in tensor_inputs)
         meta = tuple((tuple(o.shape), o._value.dtype, id(o) not in ctx._non_differentiable
                       and (o.is_floating_point() or o.is_complex())) if isinstance(o, Tensor)
-                     else ((), jnp.float32, False)
+                     else ((), None, False)
                      for o in outs)
-        node = BackwardCFunction(cls._backward_name, None, edges, meta, multi=True)
-        node._cls, node._ctx, node._n_args = cls, ctx, len(args)
+        node = ctx
+        _graph.Node.__init__(node, cls._backward_cls.__name__, None, edges, meta, multi=True)
+        node._cls, node._n_args = cls, len(args)
         node._arg_pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
         node._in_meta = [(tuple(a.shape), a._value.dtype) for a in tensor_inputs]
         result = []

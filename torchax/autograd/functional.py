@@ -64,15 +64,24 @@ def _unflatten_jac(jac, out_tuple, in_tuple):
 
 
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, strategy="reverse-mode"):
-    """torch.autograd.functional.jacobian."""
+    """torch.autograd.functional.jacobian (forward-mode nests its result in lists, as torch's does)."""
     if strategy not in ("reverse-mode", "forward-mode"):
         raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode". Hint: If your '
                              'function has more outputs than inputs, "forward-mode" tends to be more performant. '
                              'Otherwise, prefer to use "reverse-mode".')
-    if strategy == "forward-mode" and not vectorize:
-        raise NotImplementedError("Computing Jacobian using forward-AD or forward-over-reverse Hessian is"
-                                  "only implemented for `vectorize=True`.")
+    if strategy == "forward-mode":
+        if strict:
+            raise RuntimeError('torch.autograd.functional.jacobian: `strict=True` and `strategy="forward-mode"` are '
+                               'not supported together (yet). Please either set `strict=False` or '
+                               '`strategy="reverse-mode"`.')
+        if not vectorize:
+            raise NotImplementedError("Computing Jacobian using forward-AD or forward-over-reverse Hessian is"
+                                      "only implemented for `vectorize=True`.")
     in_tuple, xs = _tensors(inputs)
+    if strategy == "reverse-mode" and (create_graph or strict):
+        # NOTE: torch's own algorithm on the tape, one backward per output element: results are differentiable
+        # with respect to tensors `func` closes over, and strict mode sees which outputs depend on which inputs
+        return _tape_jacobian(func, xs, in_tuple, create_graph, strict)
     f, info = _jax_fn(func)
     n = len(xs)
     jac_t = jax.jacrev if strategy == "reverse-mode" else jax.jacfwd
@@ -85,7 +94,56 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
     flat = flat if isinstance(flat, tuple) else (flat,)
     n_out = len(flat) // n
     rows = [flat[i * n:(i + 1) * n] for i in range(n_out)]
-    return _unflatten_jac(rows, info["tuple"], in_tuple)
+    jac = _unflatten_jac(rows, info["tuple"], in_tuple)
+    return _as_lists(jac) if strategy == "forward-mode" else jac
+
+
+def _as_lists(r):
+    return [_as_lists(v) for v in r] if isinstance(r, tuple) else r
+
+
+def _tape_jacobian(func, xs, in_tuple, create_graph, strict):
+    from torchax import autograd
+    from torchax._ops.creation import zeros
+    from torchax._ops.shape import stack
+    from torchax._tensor import Tensor
+    from torchax.autograd.grad_mode import enable_grad
+
+    with enable_grad():
+        ins = tuple(x.view_as(x) if create_graph and x.requires_grad else x.detach().requires_grad_() for x in xs)
+        out = func(*ins)
+    out_tuple = isinstance(out, tuple)
+    outs = out if out_tuple else (out,)
+    for o in outs:
+        if not isinstance(o, Tensor):
+            raise TypeError("The outputs of the user-provided function given to jacobian must be either a Tensor or "
+                            "a tuple of Tensors")
+    rows = []
+    for i, o in enumerate(outs):
+        if strict and not o.requires_grad:
+            raise RuntimeError(f"Output {i} of the user-provided function does not require gradients. The outputs "
+                               "must be computed in a differentiable manner from the input when running in strict "
+                               "mode.")
+        per_in = [[] for _ in ins]
+        flat = o.reshape(-1)
+        for k in range(flat.numel()):
+            grads = autograd.grad(flat[k], ins, retain_graph=True, create_graph=create_graph,
+                                  allow_unused=True) if o.requires_grad else (None,) * len(ins)
+            for j, (g, x) in enumerate(zip(grads, ins)):
+                if g is None and strict:
+                    raise RuntimeError(f"Output {i} of the user-provided function is independent of input {j}. This "
+                                       "is not allowed in strict mode.")
+                if strict and create_graph and not g.requires_grad:
+                    raise RuntimeError(f"The jacobian of the user-provided function is independent of input {j}. "
+                                       "This is not allowed in strict mode when create_graph=True.")
+                per_in[j].append(zeros(x.shape, dtype=x.dtype) if g is None else g)
+        row = []
+        for j, x in enumerate(ins):
+            jac = stack(per_in[j]).reshape(tuple(o.shape) + tuple(x.shape)) if per_in[j] else \
+                zeros(tuple(o.shape) + tuple(x.shape), dtype=x.dtype)
+            row.append(jac if create_graph else jac.detach())
+        rows.append(tuple(row))
+    return _unflatten_jac(rows, out_tuple, in_tuple)
 
 
 def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, outer_jacobian_strategy="reverse-mode"):

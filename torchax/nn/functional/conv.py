@@ -3,14 +3,29 @@
 Every convolution is one `jax.lax.conv_general_dilated` kernel; argument checks run at trace time and raise torch's
 errors. A transposed convolution is the gradient of a convolution with respect to its input: a convolution of the
 stride-dilated input with the spatially flipped, in/out-swapped kernel.
+
+Weight gradients on CPU (measured in benchmarks/conv_lowering.py): XLA:CPU hands a 2-D convolution whose input or
+output has more than 16 feature channels to YNNPACK, whose weight-gradient convolution (batch as the contracted
+feature dim, the output gradient as a large kernel) runs ~2x slower than XLA's Eigen kernel; the forward and the
+input gradient are as fast as Eigen's. So on CPU a 2-D convolution's derivative with respect to the weight is
+written as a sum of convolutions over batch chunks x output-channel chunks of <= 16 each (`_chunked_weight_conv`),
+which XLA keeps on Eigen: the same result to rounding, the transpose of each chunk is one small Eigen kernel. It
+pays for output planes of >= 256 pixels (1.5-1.8x faster weight gradients); on small planes YNNPACK is as fast.
+The chunks are a custom_jvp's tangent, so forward mode, double backward and jax transforms keep working.
+im2col + GEMM formulations were slower than both on CPU (XLA's copies that build the patches dominate). GPU/TPU
+keep the plain convolution and its built-in transposes.
 """
 
 from __future__ import annotations
 
+import functools
+import math
 import numbers
 
+import jax
 import jax.numpy as jnp
 from jax import lax
+from jax.custom_derivatives import SymbolicZero
 
 from torchax import _dtype
 from torchax._registry import TorchIndexError, TorchRuntimeError, TorchTypeError, op, warn_once
@@ -152,12 +167,79 @@ def convolve(fname, input, weight, bias, stride, padding, dilation, transposed, 
             raise TorchRuntimeError(f"Calculated padded input size per channel: ({_dims(padded)}). Kernel size: "
                                     f"({_dims(eff)}). Kernel size can't be greater than actual input size")
         w, lhs_dilation = weight, (1,) * n
-    sp = _SPATIAL[n]
-    out = lax.conv_general_dilated(x, w, stride, pads, lhs_dilation=lhs_dilation, rhs_dilation=dilation,
-                                   dimension_numbers=("NC" + sp, "OI" + sp, "NC" + sp), feature_group_count=groups)
+    params = (tuple(stride), tuple(map(tuple, pads)), tuple(lhs_dilation), tuple(dilation), groups)
+    if not transposed and _use_chunked_weight_grad(x, w, groups, n, _out_size(spatial, pads, dilation, ksize, stride)):
+        out = _conv_cpu(x, w, params)
+    else:
+        out = _conv(x, w, params)
     if bias is not None:
         out = out + bias.reshape(-1, *(1,) * n)
     return out if batched else out[0]
+
+
+# --- the lowering -------------------------------------------------------------------------------------------------
+
+CPU_CHUNK = 16  # XLA:CPU keeps a 2-D convolution off YNNPACK when neither feature dim exceeds this
+CPU_MAX_CHUNKS = 64  # more chunk convolutions than this cost more in compile time than they save
+CPU_MIN_OUT_PIXELS = 256  # below ~16x16 output pixels YNNPACK's weight gradient is as fast or faster (measured)
+# "chunked" (default: on CPU where it pays), "always" (wherever it applies) or "xla" (never); conv_lowering.py
+cpu_weight_grad = "chunked"
+
+
+def _out_size(spatial, pads, dilation, ksize, stride) -> tuple:
+    return tuple((i + lo + hi - d * (k - 1) - 1) // s + 1
+                 for i, (lo, hi), d, k, s in zip(spatial, pads, dilation, ksize, stride))
+
+
+def _conv(x, w, params):
+    stride, pads, lhs_dilation, dilation, groups = params
+    sp = _SPATIAL[x.ndim - 2]
+    return lax.conv_general_dilated(x, w, stride, pads, lhs_dilation=lhs_dilation, rhs_dilation=dilation,
+                                    dimension_numbers=("NC" + sp, "OI" + sp, "NC" + sp), feature_group_count=groups)
+
+
+def _use_chunked_weight_grad(x, w, groups, n, out_hw) -> bool:
+    """CPU, 2-D, ungrouped, f32/f64, a large output plane, more than one chunk but not too many (see the module
+    docstring and benchmarks/conv_lowering.py)."""
+    if cpu_weight_grad not in ("chunked", "always") or n != 2 or groups != 1 or x.dtype not in (jnp.float32,
+                                                                                                jnp.float64):
+        return False
+    if cpu_weight_grad == "chunked" and math.prod(out_hw) < CPU_MIN_OUT_PIXELS:
+        return False
+    if jax.default_backend() != "cpu":
+        return False
+    chunks = math.ceil(x.shape[0] / CPU_CHUNK) * math.ceil(w.shape[0] / CPU_CHUNK)
+    return 1 < chunks <= CPU_MAX_CHUNKS and x.shape[0] * w.shape[0] > 0
+
+
+def _chunked_weight_conv(x, dw, params):
+    """conv(x, dw) as batch-chunk x out-channel-chunk convolutions: linear in dw, and its transpose (the weight
+    gradient) is one small convolution per chunk pair, which XLA:CPU runs on Eigen."""
+    rows = []
+    for b in range(0, x.shape[0], CPU_CHUNK):
+        xb = x[b:b + CPU_CHUNK]
+        rows.append(jnp.concatenate([_conv(xb, dw[o:o + CPU_CHUNK], params)
+                                     for o in range(0, dw.shape[0], CPU_CHUNK)], axis=1))
+    return jnp.concatenate(rows, axis=0)
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(2,))
+def _conv_cpu(x, w, params):
+    return _conv(x, w, params)
+
+
+@functools.partial(_conv_cpu.defjvp, symbolic_zeros=True)
+def _conv_cpu_jvp(params, primals, tangents):
+    x, w = primals
+    dx, dw = tangents
+    out = _conv(x, w, params)
+    parts = []
+    if not isinstance(dx, SymbolicZero):
+        parts.append(_conv(dx, w, params))
+    if not isinstance(dw, SymbolicZero):
+        parts.append(_chunked_weight_conv(x, dw, params))
+    tangent = functools.reduce(jnp.add, parts) if parts else jnp.zeros_like(out)
+    return out, tangent
 
 
 def _conv_op(n):

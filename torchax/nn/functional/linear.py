@@ -10,7 +10,7 @@ from torchax._ops.linalg import cpp_name
 from torchax._ops.linalg_common import HIGHEST
 from torchax._registry import TorchIndexError, TorchRuntimeError, op
 
-__all__ = ["linear", "bilinear"]
+__all__ = ["linear", "bilinear", "linear_cross_entropy"]
 
 
 def _add_bias(out, bias):
@@ -110,3 +110,39 @@ def _weight_norm(v, g, dim=0):
 
 
 TOPLEVEL.update(norm_except_dim=norm_except_dim, _weight_norm=_weight_norm)
+
+
+def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weight=None, reduction="mean",
+                         ignore_index=None, label_smoothing=0.0, options=None):
+    """torch.nn.functional.linear_cross_entropy: cross_entropy(linear(input, linear_weight, linear_bias), target).
+
+    linear_weight is (C, *out_features, in_features) (K-dimensional loss for out_features). torch's chunked path
+    (`options`) is a memory optimisation with the same result: torchax always takes the reference path."""
+    import warnings
+
+    from torchax.nn.functional.loss import cross_entropy
+
+    if input.dim() not in (1, 2):
+        raise RuntimeError(f"expected input with dimensionality 1 or 2, got {input.dim()}")
+    if linear_weight.dim() < 2:
+        raise RuntimeError(f"expected linear_weight with dimensionality at least 2, got {linear_weight.dim()}")
+    batches, in_features = tuple(input.shape[:-1]), input.shape[-1]
+    if in_features != linear_weight.shape[-1]:
+        raise RuntimeError("expected equal input and linear_weight last dimensions (in_features), got "
+                           f"{in_features} and {linear_weight.shape[-1]}, respectively")
+    classes, out_features = linear_weight.shape[0], tuple(linear_weight.shape[1:-1])
+    logits_shape = (*batches, classes, *out_features)
+    if tuple(target.shape) == logits_shape and ignore_index is not None:
+        raise RuntimeError("ignore_index cannot be specified when target contains probabilities")
+    if options is not None and (out_features or reduction not in {"mean", "sum", "none"} or label_smoothing != 0.0
+                                or str(target.dtype) != "torch.int64"):
+        warnings.warn("linear_cross_entropy: ``options`` ignored; chunked path needs reduction in "
+                      "{'mean','sum','none'}, label_smoothing == 0, target.dtype == int64, out_features == ().",
+                      stacklevel=2)
+    if out_features:
+        linear_weight = linear_weight.reshape((math.prod(out_features, start=classes), in_features))
+        if linear_bias is not None:
+            linear_bias = linear_bias.reshape(math.prod(out_features, start=classes))
+    logits = linear(input, linear_weight, linear_bias).reshape(logits_shape)
+    return cross_entropy(logits, target, weight, ignore_index=-100 if ignore_index is None else ignore_index,
+                         reduction=reduction, label_smoothing=label_smoothing)

@@ -1,0 +1,218 @@
+"""torchax.distributed across real processes: 2 ranks through torchaxrun, 4 through torchax.multiprocessing.spawn,
+and a rank that fails. Each run checks many things at once (processes cost seconds each to start)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import test_distributed_worker as worker  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    """The ranks' environment; one persistent JAX compilation cache for the module's runs, so that the 4-rank
+    run reuses the kernels the 2-rank run compiled (the per-rank shapes are the same)."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([os.path.dirname(HERE), os.environ.get("PYTHONPATH", "")]),
+            "JAX_PLATFORMS": "cpu", "TF_CPP_MIN_LOG_LEVEL": "3",
+            "JAX_COMPILATION_CACHE_DIR": str(tmp_path_factory.mktemp("jax_cache")),
+            "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0", "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0"}
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _expected_collectives(world: int) -> dict:
+    """Every collective's result on each rank, from its definition in numpy."""
+    d = [worker.rank_data(r) for r in range(world)]
+    st = np.stack(d)
+    ints = np.stack([worker.rank_ints(r) for r in range(world)])
+    per_rank = []
+    for r in range(world):
+        e = {"all_reduce_SUM": st.sum(0), "all_reduce_AVG": st.mean(0), "all_reduce_MAX": st.max(0),
+             "all_reduce_MIN": st.min(0), "all_reduce_PRODUCT": st.prod(0), "all_reduce_PRODUCT_int": ints.prod(0),
+             "all_reduce_BOR_int": np.bitwise_or.reduce(ints, 0), "async": [True, st.sum(0)],
+             "broadcast": d[world - 1], "all_gather": st, "all_gather_into_tensor": st.reshape(3 * world, 4),
+             "reduce_scatter": sum(worker.rank_data(k, (2,), salt=r) for k in range(world)),
+             "reduce_scatter_tensor_MAX": np.max([worker.rank_data(k, (2 * world,)) for k in range(world)],
+                                                 0)[2 * r:2 * r + 2],
+             "gather": st if r == 0 else None, "scatter": worker.rank_data(0, (2,), salt=r),
+             "reduce_dst1": st.sum(0) if r == 1 else d[r],
+             "all_to_all": [worker.rank_data(k, (2,), salt=r) for k in range(world)],
+             "all_to_all_single": np.concatenate([worker.rank_data(k, (2 * world,))[2 * r:2 * r + 2]
+                                                  for k in range(world)]),
+             "send_recv": d[r - 1] if r % 2 == 1 else np.zeros((3, 4)),
+             "ring": d[(r - 1) % world],
+             "subgroup": ([0 if r == 0 else 1, 2, d[0] + d[world - 1], True] if r in (0, world - 1)
+                          else [-1, -1, d[r], True]),
+             "all_gather_object": [{"rank": k, "sq": [k] * (k + 1)} for k in range(world)],
+             "broadcast_object_list": ["from 1", 1], "gather_object": [["g", k] for k in range(world)] if r == 0
+             else None, "scatter_object_list": {"i": r}}
+        per_rank.append(e)
+    return per_rank
+
+
+def _close(got, want, path=""):
+    if isinstance(want, dict):
+        assert set(got) == set(want), path
+        for k in want:
+            _close(got[k], want[k], f"{path}.{k}")
+    elif isinstance(want, (list, tuple)) and not all(isinstance(w, (int, float, np.number)) and
+                                                     not isinstance(w, bool) for w in want):
+        assert len(got) == len(want), path
+        for i, (g, w) in enumerate(zip(got, want)):
+            _close(g, w, f"{path}[{i}]")
+    elif isinstance(want, (np.ndarray, list, float)):
+        np.testing.assert_allclose(np.asarray(got, np.float64), np.asarray(want, np.float64), rtol=1e-5, atol=1e-5,
+                                   err_msg=path)
+    else:
+        assert got == want, path
+
+
+def _reference_state(world: int) -> dict:
+    """Single-process training on the concatenated batches (plain BatchNorm), from rank 0's initial weights."""
+    import torchax as torch
+
+    X, Y = worker.dataset(world)
+    model = worker.make_model(torch, seed=0)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    gb = worker.BATCH * world
+    for step in range(worker.STEPS):
+        xb, yb = torch.tensor(X[step * gb:(step + 1) * gb]), torch.tensor(Y[step * gb:(step + 1) * gb])
+        opt.zero_grad()
+        if step == worker.ACCUM_STEP:  # the union over ranks of their first half batches is the first half here
+            h = gb // 2
+            torch.nn.functional.mse_loss(model(xb[:h]), yb[:h]).backward()
+            torch.nn.functional.mse_loss(model(xb[h:]), yb[h:]).backward()
+        else:
+            torch.nn.functional.mse_loss(model(xb), yb).backward()
+        opt.step()
+    return {"module." + k: v.numpy() for k, v in model.state_dict().items()}
+
+
+def _check(outdir: str, world: int, launched: bool) -> None:
+    results = []
+    for r in range(world):
+        with open(os.path.join(outdir, f"rank{r}.json")) as f:
+            results.append(json.load(f))
+    expected = _expected_collectives(world)
+    ref = _reference_state(world)
+    for r, res in enumerate(results):
+        assert (res["rank"], res["world"], res["backend"], res["initialized"]) == (r, world, "gloo", True)
+        assert res["elastic"] is launched
+        assert res["early"] == [[0.0, world, 2.0 * world], [world, 2.0 * world]]
+        if launched:
+            assert res["env"] == {"RANK": str(r), "LOCAL_RANK": str(r), "WORLD_SIZE": str(world),
+                                  "LOCAL_WORLD_SIZE": str(world), "MASTER_ADDR": "127.0.0.1",
+                                  "MASTER_PORT": res["env"]["MASTER_PORT"], "OMP_NUM_THREADS": "1",
+                                  "GROUP_RANK": "0"}
+        _close(res["collectives"], expected[r], f"rank{r}")
+        train = res["train"]
+        assert train["types"] == "SyncBatchNorm" and train["sampler_len"] == worker.STEPS * worker.BATCH
+        assert list(train["state"]) == list(ref), "state_dict keys carry the module. prefix, in order"
+        for k, v in ref.items():  # every rank ends where single-process training on the whole batch ends
+            np.testing.assert_allclose(np.asarray(train["state"][k]), v, rtol=2e-5, atol=2e-5, err_msg=f"{r}:{k}")
+        if launched:  # only the 2-rank run checks find_unused_parameters
+            u = res["unused"]
+            assert u["unused_grad_none"] and u["used_grad_err"] < 1e-5 and u["local_differs"]
+
+
+def test_two_processes_torchaxrun(tmp_path, env):
+    """torchaxrun (python -m torchax.distributed.run) with 2 ranks: env, every collective, 5 DDP steps."""
+    cmd = [sys.executable, "-m", "torchax.distributed.run", "--nproc-per-node=2", f"--master-port={_port()}",
+           os.path.join(HERE, "test_distributed_worker.py"), str(tmp_path)]
+    env = {k: v for k, v in env.items() if k != "OMP_NUM_THREADS"}
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
+    assert p.returncode == 0, p.stderr[-4000:]
+    _check(str(tmp_path), 2, launched=True)
+
+
+def test_four_processes_spawn(tmp_path, env):
+    """torchax.multiprocessing.spawn with 4 ranks joining through a tcp:// init_method."""
+    code = (f"import sys; sys.path.insert(0, {HERE!r}); import test_distributed_worker as w; "
+            f"import torchax.multiprocessing as mp; mp.spawn(w.spawn_entry, args=(4, {str(tmp_path)!r}), nprocs=4)")
+    p = subprocess.run([sys.executable, "-c", code], env={**env, "TEST_PORT": str(_port())}, capture_output=True,
+                       text=True, timeout=400)
+    assert p.returncode == 0, p.stderr[-4000:]
+    _check(str(tmp_path), 4, launched=False)
+
+
+def test_failing_rank_is_reported(tmp_path, env):
+    """A rank that raises: the launcher stops the other rank (blocked in collectives), prints the failing rank's
+    traceback in torchrun's summary and exits 1, well before any timeout."""
+    cmd = [sys.executable, "-m", "torchax.distributed.run", "--nproc-per-node=2", f"--master-port={_port()}",
+           os.path.join(HERE, "test_distributed_worker.py"), str(tmp_path), "crash"]
+    t = time.monotonic()
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1
+    assert time.monotonic() - t < 100
+    summary = p.stderr[p.stderr.index("ChildFailedError"):]
+    root = summary[summary.index("Root Cause"):]
+    assert "rank      : 1 (local_rank: 1)" in root and "RuntimeError: rank 1 fails on purpose" in root
+    assert "test_distributed_worker.py" in root  # the traceback itself
+
+
+_SPAWNER = """
+import torch
+import torch.multiprocessing as mp
+
+def work(i, tag):
+    if i == 1:
+        raise ValueError(f"process 1 fails ({tag}, its torch is {torch.__name__})")
+
+if __name__ == "__main__":
+    mp.spawn(work, args=("x",), nprocs=2)
+"""
+
+
+def test_spawn_under_torchax_run_reports_failure(tmp_path, env):
+    """torch.multiprocessing.spawn in a script run by `torchax run`: the children alias torch too, and the failing
+    process's traceback reaches the parent as ProcessRaisedException."""
+    script = tmp_path / "spawner.py"
+    script.write_text(_SPAWNER)
+    p = subprocess.run([sys.executable, "-m", "torchax", "run", str(script)], env=env, capture_output=True,
+                       text=True, timeout=120)
+    assert p.returncode == 1
+    assert "ProcessRaisedException" in p.stderr and "-- Process 1 terminated with the following error:" in p.stderr
+    assert "ValueError: process 1 fails (x, its torch is torchax)" in p.stderr
+
+
+_SLEEPER = """
+import os, signal, sys, time
+def stop(signum, frame):
+    print("rank", os.environ["RANK"], "got", signal.Signals(signum).name, flush=True)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, stop)
+print("ready", flush=True)
+time.sleep(60)
+"""
+
+
+def test_launcher_forwards_signals(tmp_path, env):
+    """SIGTERM to torchaxrun reaches every rank (here plain python ranks, --no-python), and it exits 128+15."""
+    script = tmp_path / "sleeper.py"
+    script.write_text(_SLEEPER)
+    log = tmp_path / "log.txt"
+    with open(log, "w") as f:
+        p = subprocess.Popen([sys.executable, "-m", "torchax.distributed.run", "--nproc-per-node=2", "--no-python",
+                              sys.executable, str(script)], env=env, stdout=f, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while log.read_text().count("ready") < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=30) == 128 + signal.SIGTERM
+    out = log.read_text()
+    assert "rank 0 got SIGTERM" in out and "rank 1 got SIGTERM" in out

@@ -1,0 +1,68 @@
+"""torch.native_layer_norm / native_group_norm / native_batch_norm: the normalisations with their saved statistics.
+
+Composed from torchax ops (autograd follows): each returns (output, mean, rstd) as ATen's kernels do.
+"""
+
+from __future__ import annotations
+
+from torchax._registry import composite
+
+__all__ = ["native_layer_norm", "native_group_norm", "native_batch_norm"]
+
+
+def _affine(out, weight, bias, shape):
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+@composite(method=False)
+def native_layer_norm(input, normalized_shape, weight, bias, eps):
+    """torch.native_layer_norm: (output, mean, rstd), the statistics of shape input.shape[:axis] + (1,) * k."""
+    k = len(normalized_shape)
+    dims = list(range(input.ndim - k, input.ndim))
+    mean = input.mean(dims, keepdim=True)
+    var = input.var(dims, unbiased=False, keepdim=True)
+    rstd = (var + eps).rsqrt()
+    out = _affine((input - mean) * rstd, weight, bias, tuple(normalized_shape))
+    return out, mean, rstd
+
+
+@composite(method=False)
+def native_group_norm(input, weight, bias, N, C, HxW, group, eps):
+    """torch.native_group_norm: (output, mean, rstd) with statistics of shape (N, group)."""
+    x = input.reshape(N, group, -1)
+    mean = x.mean(-1, keepdim=True)
+    rstd = (x.var(-1, unbiased=False, keepdim=True) + eps).rsqrt()
+    out = ((x - mean) * rstd).reshape(input.shape)
+    out = _affine(out, weight, bias, (1, C) + (1,) * (input.ndim - 2))
+    return out, mean.reshape(N, group), rstd.reshape(N, group)
+
+
+@composite(method=False)
+def native_batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps):
+    """torch.native_batch_norm: (output, save_mean, save_invstd); training updates the running statistics in place
+    (unbiased variance), evaluation uses them and saves empty statistics."""
+    from torchax._ops.creation import empty
+    from torchax.autograd.grad_mode import no_grad
+
+    shape = (1, -1) + (1,) * (input.ndim - 2)
+    dims = [0] + list(range(2, input.ndim))
+    if training:
+        mean = input.mean(dims)
+        var = input.var(dims, unbiased=False)
+        invstd = (var + eps).rsqrt()
+        if running_mean is not None or running_var is not None:
+            n = input.numel() // input.shape[1]
+            with no_grad():
+                if running_mean is not None:
+                    running_mean.mul_(1 - momentum).add_(mean.detach() * momentum)
+                if running_var is not None:
+                    running_var.mul_(1 - momentum).add_(var.detach() * (momentum * n / max(n - 1, 1)))
+        out = (input - mean.reshape(shape)) * invstd.reshape(shape)
+        return _affine(out, weight, bias, shape), mean, invstd
+    out = (input - running_mean.reshape(shape)) * (running_var.reshape(shape) + eps).rsqrt()
+    saved = empty((0,), dtype=input.dtype)
+    return _affine(out, weight, bias, shape), saved, saved.clone()

@@ -1,0 +1,1 @@
+"""torch.distributed.elastic: the parts launched scripts use (`multiprocessing.errors.record`)."""

@@ -1,0 +1,5 @@
+"""torch.distributions.exp_family (defined in distribution)."""
+
+from torchax.distributions.distribution import ExponentialFamily
+
+__all__ = ["ExponentialFamily"]

@@ -1,0 +1,5 @@
+"""torch.distributions.multinomial (defined in binomial)."""
+
+from torchax.distributions.binomial import Multinomial
+
+__all__ = ["Multinomial"]
