@@ -236,3 +236,45 @@ def test_custom_function_in_a_compiled_forward_keeps_its_backward():
         return x.grad
 
     assert torchax.compile(step)(x).tolist() == [6.0, 6.0]
+
+
+def test_state_changes_between_calls_are_seen():
+    """The cheap re-check of a cached call notices every change the full walk would see."""
+    def run(use_compile):
+        torchax.manual_seed(0)
+        model = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.0), nn.Linear(8, 2))
+        opt = torchax.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        holder = {"scale": 1.0}
+
+        def step(x):
+            loss = (model(x) * holder["scale"]).pow(2).mean()
+            loss.backward()
+            opt.step()
+            return loss.detach()
+
+        step = torchax.compile(step) if use_compile else step
+        x = torchax.ones(3, 4)
+        out = []
+        for i in range(12):
+            if i == 3:
+                opt.zero_grad()  # grads become None outside the compiled function
+            if i == 5:
+                model.eval()
+            if i == 6:
+                opt.param_groups[0]["momentum"] = 0.5
+            if i == 7:
+                model[0].weight.requires_grad_(False)
+            if i == 8:
+                holder["scale"] = 2.0
+            if i == 9:
+                opt.param_groups[0]["lr"] = 0.01
+            if i == 10:
+                with torchax.no_grad():
+                    model[2].bias.mul_(0.5)
+            out.append(step(x * (i % 3 + 1)).item())
+        return out, [p.detach().numpy() for p in model.parameters()]
+
+    (eager, pe), (comp, pc) = run(False), run(True)
+    np.testing.assert_allclose(comp, eager, rtol=1e-5)
+    for a, b in zip(pc, pe):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

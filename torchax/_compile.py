@@ -74,7 +74,8 @@ class _Snapshot:
     """
 
     __slots__ = ("slots", "values", "tensors", "tensor_ids", "storages", "storage_ids", "lr_groups", "sig",
-                 "containers", "_seen", "_index", "viewed")
+                 "containers", "_seen", "_index", "viewed", "watch", "modules", "slot_pos", "lens", "n_state",
+                 "arg_sig", "_meta")
 
     def __init__(self):
         self.slots, self.values = [], []
@@ -86,6 +87,14 @@ class _Snapshot:
         self._seen = set()
         self._index = None
         self.viewed = None
+        # for the fast re-check of a cached call (CompiledFunction._guard): what the walk read
+        self.watch = []  # (dict or cell, key, value): globals, closure cells, atoms of plain objects
+        self.modules = []  # (module, its structure) for every module walked
+        self.slot_pos = []  # per slot: (tensor index, storage index) when it holds a tensor first seen there
+        self.lens = []  # (container, len) of every dict walked whole
+        self.n_state = None  # (tensors, storages, sig entries) before the arguments were walked
+        self.arg_sig = None
+        self._meta = None
 
     def tensor(self, t: Tensor) -> None:
         tid = id(t)
@@ -109,9 +118,12 @@ class _Snapshot:
         self.slots.append((container, key, is_attr))
         self.values.append(value)
         self.sig.append((id(container), id(key) if type(key) is not str and isinstance(key, Tensor) else key))
+        self.slot_pos.append(None)  # (nested slots are appended while this one's value is walked)
         if value is None:
             self.sig.append(None)
         elif isinstance(value, Tensor):
+            if id(value) not in self.tensor_ids and id(value._storage) not in self.storage_ids:
+                self.slot_pos[-1] = (len(self.tensors), len(self.storages))
             self.tensor(value)
         else:
             self.visit(value, 3)
@@ -136,11 +148,19 @@ class _Snapshot:
         elif isinstance(obj, _LRScheduler):
             self.visit(obj.optimizer, depth)
         elif isinstance(obj, dict):
+            self.lens.append((obj, len(obj)))
             if depth > 0:
                 for k in list(obj):
-                    if isinstance(obj[k], (Tensor, dict, list)):
+                    v = obj[k]
+                    if isinstance(v, (Tensor, dict, list)):
                         self.slot(obj, k, False)
+                    elif v is None or type(v) in _ATOMS:  # a setting the function may read: specialised on
+                        self.sig.append((k, v) if type(k) in _ATOMS else v)
+                        self.watch.append((obj, k, v))
         elif isinstance(obj, list):
+            # NOTE: only a list's tensors (and containers) are state; its numbers are not specialised on, so a
+            # list the function appends to (a log) does not recompile it (its length still forces a full walk)
+            self.lens.append((obj, len(obj)))
             if depth > 0:
                 for i in range(len(obj)):
                     if isinstance(obj[i], (Tensor, dict, list)):
@@ -152,18 +172,23 @@ class _Snapshot:
             self._function(obj, depth)
         elif depth > 0 and hasattr(obj, "__dict__") and not callable(getattr(obj, "__get__", None)):
             d = obj.__dict__
+            self.lens.append((d, len(d)))
             for k in list(d):
                 v = d[k]
                 if isinstance(v, Tensor):
                     self.slot(d, k, False)
                 elif type(v) not in _ATOMS and v is not None:
                     self.visit(v, depth - 1)
+                else:
+                    self.sig.append((k, v))
+                    self.watch.append((d, k, v))
 
     def _module(self, root) -> None:
         sig = self.sig
         sig.append(id(root))
         for m in root.modules():
             sig.append(m.training)
+            self.modules.append((m, _module_state(m)))
             for d in (m._parameters, m._buffers):
                 for k in d:
                     self.slot(d, k, False)
@@ -185,7 +210,12 @@ class _Snapshot:
                     self.slot(g, k, False)
                 else:
                     self.sig.append((k, v if type(v) in _ATOMS or v is None or type(v) is tuple else type(v)))
+                    self.watch.append((g, k, v))
+            self.lens.append((g, len(g)))
+            self.lens.append((g["params"], len(g["params"])))
+        self.lens.append((opt.param_groups, len(opt.param_groups)))
         state = opt.state
+        self.lens.append((state, len(state)))
         self.containers[id(state)] = state
         for p in list(state):
             self.slot(state, p, False)
@@ -204,13 +234,16 @@ class _Snapshot:
             return
         for cell in fn.__closure__ or ():
             try:
-                self.visit(cell.cell_contents, depth)
+                v = cell.cell_contents
             except ValueError:  # an empty cell
-                pass
+                continue
+            self.watch.append((cell, None, v))
+            self.visit(v, depth)
         g = fn.__globals__
         for name in _code_names(fn.__code__):
             v = g.get(name, _MISSING)
             if v is not _MISSING:
+                self.watch.append((g, name, v))
                 self.visit(v, depth)
 
 
@@ -225,8 +258,71 @@ def _snapshot(fn, args, kwargs) -> _Snapshot:
     snap = _Snapshot()
     snap._function(fn, 3) if not _is_module(fn) else snap.visit(fn, 3)
     snap.sig.append("args")
+    snap.n_state = (len(snap.tensors), len(snap.storages), len(snap.sig), len(snap.slots))
     snap.visit(args, 3)
     snap.visit(tuple(kwargs.items()), 3)
+    snap.arg_sig = snap.sig[snap.n_state[2]:]
+    return snap
+
+
+def _module_state(m) -> tuple:
+    """What a cached call assumes of a module beyond its tensors: mode, and how many members of each kind."""
+    return (m.training, len(m._parameters), len(m._buffers), len(m._modules), len(m.__dict__))
+
+
+def _guard(snap: _Snapshot, args, kwargs):
+    """`snap` brought up to date for a new call when nothing but the arguments changed since the last one
+    (the common training loop), else None: the cheap alternative to walking all the state again."""
+    for holder, key, value in snap.watch:
+        if key is None:
+            try:
+                if holder.cell_contents is not value:
+                    return None
+            except ValueError:
+                return None
+        elif holder.get(key, _MISSING) is not value:
+            return None
+    for m, state in snap.modules:
+        if _module_state(m) != state:
+            return None
+    for container, n in snap.lens:
+        if len(container) != n:
+            return None
+    n_t, n_s, _, n_slots = snap.n_state
+    values = snap.values
+    for i, (container, key, is_attr) in enumerate(snap.slots[:n_slots]):
+        if (getattr(container, key, None) if is_attr else container[key]) is not values[i]:
+            return None
+    tensors, storages = snap.tensors, snap.storages
+    for t, rg, leaf, si in snap._meta:
+        if t._requires_grad is not rg or (t.grad_fn is None) is not leaf or t._storage is not storages[si]:
+            return None
+    new = _Snapshot()
+    new.visit(args, 3)
+    new.visit(tuple(kwargs.items()), 3)
+    if new.sig != snap.arg_sig or new.slots or len(new.tensors) != len(tensors) - n_t \
+            or len(new.storages) != len(storages) - n_s:
+        return None
+    tensor_ids, storage_ids = snap.tensor_ids, snap.storage_ids
+    for t in new.tensors:  # an argument that is also state (a parameter passed in) needs the full walk
+        i = tensor_ids.get(id(t))
+        if i is not None and i < n_t:
+            return None
+    for st in new.storages:
+        j = storage_ids.get(id(st))
+        if j is not None and j < n_s:
+            return None
+    for t in tensors[n_t:]:
+        tensor_ids.pop(id(t), None)
+    for st in storages[n_s:]:
+        storage_ids.pop(id(st), None)
+    for j, t in enumerate(new.tensors):
+        tensors[n_t + j] = t
+        tensor_ids[id(t)] = n_t + j
+    for j, st in enumerate(new.storages):
+        storages[n_s + j] = st
+        storage_ids[id(st)] = n_s + j
+    snap.viewed = None
     return snap
 
 
@@ -533,6 +629,7 @@ class CompiledFunction:
         self._fullgraph = fullgraph
         self._disable = disable
         self._cache: dict = {}
+        self._fast = None  # (mode, program, snapshot) of the last call, re-checked cheaply by _guard
         self.stats = {"calls": 0, "compiles": 0, "graph_breaks": 0, "eager_calls": 0, "recompile_warnings": 0,
                       "donated": 0}
         functools.update_wrapper(self, fn, updated=())
@@ -548,10 +645,21 @@ class CompiledFunction:
         if self._disable or getattr(_tls, "trace", None) is not None or _DISABLED[0]:
             return fn(*args, **kwargs)
         self.stats["calls"] += 1
-        pre = _snapshot(fn, args, kwargs)
         from torchax import _dtype
 
-        key = (tuple(pre.sig), _state._local.grad_enabled, _dtype._default[0], _autocast_key())
+        mode = (_state._local.grad_enabled, _dtype._default[0], _autocast_key())
+        fast = self._fast
+        if fast is not None and fast[0] == mode:
+            snap = _guard(fast[2], args, kwargs)
+            if snap is not None:
+                result = self._run(fast[1], snap)
+                self._fast = (mode, fast[1], _remember(fast[1], snap))
+                if self._fast[2] is None:
+                    self._fast = None
+                return result
+        self._fast = None
+        pre = _snapshot(fn, args, kwargs)
+        key = (tuple(pre.sig), *mode)
         try:
             prog = self._cache.get(key)
         except TypeError:  # an unhashable argument: nothing to specialise on
@@ -561,7 +669,10 @@ class CompiledFunction:
         if prog is _EAGER:
             self.stats["eager_calls"] += 1
             return fn(*args, **kwargs)
-        return self._run(prog, pre)
+        result = self._run(prog, pre)
+        snap = _remember(prog, pre)
+        self._fast = None if snap is None else (mode, prog, snap)
+        return result
 
     def _eager(self, args, kwargs, why):
         self.stats["eager_calls"] += 1
@@ -645,6 +756,35 @@ def _dummy_key():
     if _DUMMY_KEY[0] is None:
         _DUMMY_KEY[0] = jax.random.key(0)
     return _DUMMY_KEY[0]
+
+
+def _remember(prog, snap: _Snapshot):
+    """Bring `snap` to the state `prog`'s write-back just left, so that the next call can be checked against
+    it with `_guard` instead of a new walk; None when the call changed the state's structure."""
+    if type(prog) is not _Program:
+        return None
+    index = {_slot_id(c, k): i for i, (c, k, _) in enumerate(snap.slots)}
+    n_t, n_s = snap.n_state[0], snap.n_state[1]
+    tensors, storages = snap.tensors, snap.storages
+    for container, key, is_attr, _ in prog.plan.assign:
+        i = index.get(_slot_id(container, key))
+        if i is None or snap.slot_pos[i] is None:
+            return None
+        v = getattr(container, key, None) if is_attr else container[key]
+        if not isinstance(v, Tensor) or v._view is not None or id(v._storage) in snap.storage_ids:
+            return None
+        ti, si = snap.slot_pos[i]
+        if ti >= n_t or si >= n_s:
+            return None
+        snap.tensor_ids.pop(id(tensors[ti]), None)
+        snap.storage_ids.pop(id(storages[si]), None)
+        tensors[ti], storages[si] = v, v._storage
+        snap.tensor_ids[id(v)], snap.storage_ids[id(v._storage)] = ti, si
+        snap.values[i] = v
+    snap._index = None
+    snap._meta = [(t, t._requires_grad, t.grad_fn is None, snap.storage_ids[id(t._storage)])
+                  for t in tensors[:n_t]]
+    return snap
 
 
 def _donatable(values, snap, idx) -> bool:
@@ -800,6 +940,7 @@ def reset() -> None:
         f = r()
         if f is not None:
             f._cache.clear()
+            f._fast = None
 
 
 def stats() -> dict:
