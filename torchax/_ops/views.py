@@ -462,7 +462,7 @@ def _view_dtype(input, dtype):
     return _bitcast(input, dt)
 
 
-def _inplace_view(fn, name):
+def _inplace_view(fn, name, grad_name):
     def method(self, *args, **kwargs):
         """The tensor itself becomes the view (torch's in-place view ops change metadata only)."""
         out = fn(self, *args, **kwargs)
@@ -470,6 +470,10 @@ def _inplace_view(fn, name):
         if self._base is None:
             self._base = out._base
         if out.grad_fn is not None:
+            from torchax.autograd._graph import rename
+
+            # torch's in-place view ops have their own backward overloads: t_ -> TBackward1, squeeze_(dim) -> 4
+            rename(out, grad_name(args, kwargs))
             self.grad_fn, self._out_idx, self._requires_grad = out.grad_fn, out._out_idx, True
         return self
 
@@ -477,9 +481,12 @@ def _inplace_view(fn, name):
     return method
 
 
-for _n, _f in (("t_", t), ("transpose_", transpose), ("squeeze_", squeeze), ("unsqueeze_", unsqueeze),
-               ("swapdims_", swapdims), ("swapaxes_", swapaxes)):
-    setattr(Tensor, _n, _inplace_view(_f, _n))
+_TRANSPOSE1 = lambda a, k: "TransposeBackward1"  # noqa: E731
+for _n, _f, _g in (("t_", t, lambda a, k: "TBackward1"), ("transpose_", transpose, _TRANSPOSE1),
+                   ("squeeze_", squeeze, lambda a, k: "SqueezeBackward4" if a or k else "SqueezeBackward3"),
+                   ("unsqueeze_", unsqueeze, lambda a, k: "UnsqueezeBackward1"), ("swapdims_", swapdims, _TRANSPOSE1),
+                   ("swapaxes_", swapaxes, _TRANSPOSE1)):
+    setattr(Tensor, _n, _inplace_view(_f, _n, _g))
 
 
 @op(view=True, method=False, out=False, grad_name="AsStridedBackward0")
