@@ -88,6 +88,9 @@ def ops_for(dtype: torch.dtype):
     """The OpInfos supporting `dtype` on CPU, sorted by id."""
     from torch.testing._internal.common_methods_invocations import op_db
 
+    # NOTE: importing torch's test utilities freezes torch.backends flags (disable_global_flags) for the whole
+    # process; other tests in the same worker set them, as user scripts do
+    torch.backends.flags_frozen.__globals__["__allow_nonbracketed_mutation_flag"] = True
     return sorted((o for o in op_db if dtype in o.supported_dtypes("cpu")), key=opinfo_id)
 
 
