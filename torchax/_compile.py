@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import os
 import sys
 import types
 import warnings
@@ -27,309 +26,18 @@ import jax.extend as jex
 
 from torchax import _state
 from torchax._compile_hooks import _tls, _Trace, host_call, is_compiling, note_optimizer_step  # noqa: F401
+from torchax._compile_state import _MISSING, _guard, _is_library, _is_module, _slot_id, _Snapshot, _snapshot
 from torchax._tensor import Tensor, _new, _Storage
 from torchax.nn.modules.module import Module as _Module
-from torchax.optim.lr_scheduler import LRScheduler as _LRScheduler
-from torchax.optim.optimizer import Optimizer as _Optimizer
 
 __all__ = ["compile", "CompiledFunction", "Unsupported", "is_compiling", "reset", "disable", "stats"]
 
-CACHE_SIZE_LIMIT = 8
-_MISSING = object()  # torch._dynamo.config.cache_size_limit / recompile_limit
+CACHE_SIZE_LIMIT = 8  # torch._dynamo.config.cache_size_limit / recompile_limit
 
 
 class Unsupported(RuntimeError):
     """A compiled function needs a concrete value inside (torch._dynamo.exc.Unsupported)."""
 
-
-
-# --- finding the state a function can reach ------------------------------------------------------------
-
-
-_ATOMS = frozenset((bool, int, float, str, complex, bytes))
-_FUNCTIONS = frozenset((types.FunctionType, functools.partial, types.MethodType))
-_NAMES: dict = {}  # code object -> the sorted global names it (and its nested functions) may read
-
-
-def _code_names(code) -> tuple:
-    names = _NAMES.get(code)
-    if names is None:
-        out: set = set()
-        stack = [code]
-        while stack:
-            c = stack.pop()
-            out.update(c.co_names)
-            stack.extend(x for x in c.co_consts if isinstance(x, types.CodeType))
-        names = _NAMES[code] = tuple(sorted(out))
-    return names
-
-
-class _Snapshot:
-    """The tensors reachable from a function and where they sit, in a deterministic order.
-
-    slots: (container, key, is_attr) places that hold state (a module's parameter dict entry, a
-    tensor's `.grad`, an optimizer state entry); tensors/storages: every distinct Tensor and storage
-    found; lr_groups: optimizer param groups whose float `lr` is passed to the program as an input;
-    sig: everything the program was specialised on.
-    """
-
-    __slots__ = ("slots", "values", "tensors", "tensor_ids", "storages", "storage_ids", "lr_groups", "sig",
-                 "containers", "_seen", "_index", "viewed", "watch", "modules", "slot_pos", "lens", "n_state",
-                 "arg_sig", "_meta")
-
-    def __init__(self):
-        self.slots, self.values = [], []
-        self.tensors, self.tensor_ids = [], {}
-        self.storages, self.storage_ids = [], {}
-        self.lr_groups = []
-        self.sig = []
-        self.containers = {}
-        self._seen = set()
-        self._index = None
-        self.viewed = None
-        # for the fast re-check of a cached call (CompiledFunction._guard): what the walk read
-        self.watch = []  # (dict or cell, key, value): globals, closure cells, atoms of plain objects
-        self.modules = []  # (module, its structure) for every module walked
-        self.slot_pos = []  # per slot: (tensor index, storage index) when it holds a tensor first seen there
-        self.lens = []  # (container, len) of every dict walked whole
-        self.n_state = None  # (tensors, storages, sig entries) before the arguments were walked
-        self.arg_sig = None
-        self._meta = None
-
-    def tensor(self, t: Tensor) -> None:
-        tid = id(t)
-        if tid in self.tensor_ids:
-            return
-        self.tensor_ids[tid] = len(self.tensors)
-        self.tensors.append(t)
-        st = t._storage
-        if id(st) not in self.storage_ids:
-            self.storage_ids[id(st)] = len(self.storages)
-            self.storages.append(st)
-        v = st.value
-        leaf = t.grad_fn is None
-        self.sig.append((v.shape, v.dtype, t._view, t._requires_grad, leaf))
-        if leaf and t._requires_grad:  # a leaf: its .grad is state
-            self.slot(t, "_grad", True)
-
-    def slot(self, container, key, is_attr: bool) -> None:
-        value = getattr(container, key, None) if is_attr else container[key]
-        self.containers[id(container)] = container
-        self.slots.append((container, key, is_attr))
-        self.values.append(value)
-        self.sig.append((id(container), id(key) if type(key) is not str and isinstance(key, Tensor) else key))
-        self.slot_pos.append(None)  # (nested slots are appended while this one's value is walked)
-        if value is None:
-            self.sig.append(None)
-        elif isinstance(value, Tensor):
-            if id(value) not in self.tensor_ids and id(value._storage) not in self.storage_ids:
-                self.slot_pos[-1] = (len(self.tensors), len(self.storages))
-            self.tensor(value)
-        else:
-            self.visit(value, 3)
-
-    def visit(self, obj, depth: int) -> None:
-        cls = type(obj)
-        if cls in _ATOMS or obj is None:
-            self.sig.append(obj)
-            return
-        if isinstance(obj, Tensor):
-            self.tensor(obj)
-            return
-        if cls is type or cls is types.ModuleType:
-            return
-        if id(obj) in self._seen:
-            return
-        self._seen.add(id(obj))
-        if isinstance(obj, _Module):
-            self._module(obj)
-        elif isinstance(obj, _Optimizer):
-            self._optimizer(obj)
-        elif isinstance(obj, _LRScheduler):
-            self.visit(obj.optimizer, depth)
-        elif isinstance(obj, dict):
-            self.lens.append((obj, len(obj)))
-            if depth > 0:
-                for k in list(obj):
-                    v = obj[k]
-                    if isinstance(v, (Tensor, dict, list)):
-                        self.slot(obj, k, False)
-                    elif v is None or type(v) in _ATOMS:  # a setting the function may read: specialised on
-                        self.sig.append((k, v) if type(k) in _ATOMS else v)
-                        self.watch.append((obj, k, v))
-        elif isinstance(obj, list):
-            # NOTE: only a list's tensors (and containers) are state; its numbers are not specialised on, so a
-            # list the function appends to (a log) does not recompile it (its length still forces a full walk)
-            self.lens.append((obj, len(obj)))
-            if depth > 0:
-                for i in range(len(obj)):
-                    if isinstance(obj[i], (Tensor, dict, list)):
-                        self.slot(obj, i, False)
-        elif isinstance(obj, tuple):
-            for v in obj:
-                self.visit(v, depth - 1)
-        elif cls in _FUNCTIONS:
-            self._function(obj, depth)
-        elif depth > 0 and hasattr(obj, "__dict__") and not callable(getattr(obj, "__get__", None)):
-            d = obj.__dict__
-            self.lens.append((d, len(d)))
-            for k in list(d):
-                v = d[k]
-                if isinstance(v, Tensor):
-                    self.slot(d, k, False)
-                elif type(v) not in _ATOMS and v is not None:
-                    self.visit(v, depth - 1)
-                else:
-                    self.sig.append((k, v))
-                    self.watch.append((d, k, v))
-
-    def _module(self, root) -> None:
-        sig = self.sig
-        sig.append(id(root))
-        for m in root.modules():
-            sig.append(m.training)
-            self.modules.append((m, _module_state(m)))
-            for d in (m._parameters, m._buffers):
-                for k in d:
-                    self.slot(d, k, False)
-            d = m.__dict__
-            for k in d:
-                if isinstance(d[k], Tensor):
-                    self.slot(d, k, False)
-
-    def _optimizer(self, opt) -> None:
-        self.sig.append(id(opt))
-        for g in opt.param_groups:
-            for k, v in g.items():
-                if k == "params":
-                    for p in v:
-                        self.tensor(p)
-                elif k == "lr" and type(v) is float:
-                    self.lr_groups.append(g)
-                elif isinstance(v, Tensor):
-                    self.slot(g, k, False)
-                else:
-                    self.sig.append((k, v if type(v) in _ATOMS or v is None or type(v) is tuple else type(v)))
-                    self.watch.append((g, k, v))
-            self.lens.append((g, len(g)))
-            self.lens.append((g["params"], len(g["params"])))
-        self.lens.append((opt.param_groups, len(opt.param_groups)))
-        state = opt.state
-        self.lens.append((state, len(state)))
-        self.containers[id(state)] = state
-        for p in list(state):
-            self.slot(state, p, False)
-
-    def _function(self, fn, depth: int) -> None:
-        if isinstance(fn, types.MethodType):
-            self.visit(fn.__self__, depth)
-            fn = fn.__func__
-        if isinstance(fn, functools.partial):
-            self.visit(fn.args, depth)
-            self.visit(tuple(fn.keywords.values()), depth)
-            fn = fn.func
-        if not isinstance(fn, types.FunctionType):
-            return
-        if _is_library(fn.__code__.co_filename):
-            return
-        for cell in fn.__closure__ or ():
-            try:
-                v = cell.cell_contents
-            except ValueError:  # an empty cell
-                continue
-            self.watch.append((cell, None, v))
-            self.visit(v, depth)
-        g = fn.__globals__
-        for name in _code_names(fn.__code__):
-            v = g.get(name, _MISSING)
-            if v is not _MISSING:
-                self.watch.append((g, name, v))
-                self.visit(v, depth)
-
-
-_LIBRARY = (os.path.dirname(os.path.abspath(__file__)), os.path.dirname(os.path.abspath(jax.__file__)))
-
-
-def _is_library(filename: str) -> bool:
-    return filename.startswith(_LIBRARY)
-
-
-def _snapshot(fn, args, kwargs) -> _Snapshot:
-    snap = _Snapshot()
-    snap._function(fn, 3) if not _is_module(fn) else snap.visit(fn, 3)
-    snap.sig.append("args")
-    snap.n_state = (len(snap.tensors), len(snap.storages), len(snap.sig), len(snap.slots))
-    snap.visit(args, 3)
-    snap.visit(tuple(kwargs.items()), 3)
-    snap.arg_sig = snap.sig[snap.n_state[2]:]
-    return snap
-
-
-def _module_state(m) -> tuple:
-    """What a cached call assumes of a module beyond its tensors: mode, and how many members of each kind."""
-    return (m.training, len(m._parameters), len(m._buffers), len(m._modules), len(m.__dict__))
-
-
-def _guard(snap: _Snapshot, args, kwargs):
-    """`snap` brought up to date for a new call when nothing but the arguments changed since the last one
-    (the common training loop), else None: the cheap alternative to walking all the state again."""
-    for holder, key, value in snap.watch:
-        if key is None:
-            try:
-                if holder.cell_contents is not value:
-                    return None
-            except ValueError:
-                return None
-        elif holder.get(key, _MISSING) is not value:
-            return None
-    for m, state in snap.modules:
-        if _module_state(m) != state:
-            return None
-    for container, n in snap.lens:
-        if len(container) != n:
-            return None
-    n_t, n_s, _, n_slots = snap.n_state
-    values = snap.values
-    for i, (container, key, is_attr) in enumerate(snap.slots[:n_slots]):
-        if (getattr(container, key, None) if is_attr else container[key]) is not values[i]:
-            return None
-    tensors, storages = snap.tensors, snap.storages
-    for t, rg, leaf, si in snap._meta:
-        if t._requires_grad is not rg or (t.grad_fn is None) is not leaf or t._storage is not storages[si]:
-            return None
-    new = _Snapshot()
-    new.visit(args, 3)
-    new.visit(tuple(kwargs.items()), 3)
-    if new.sig != snap.arg_sig or new.slots or len(new.tensors) != len(tensors) - n_t \
-            or len(new.storages) != len(storages) - n_s:
-        return None
-    tensor_ids, storage_ids = snap.tensor_ids, snap.storage_ids
-    for t in new.tensors:  # an argument that is also state (a parameter passed in) needs the full walk
-        i = tensor_ids.get(id(t))
-        if i is not None and i < n_t:
-            return None
-    for st in new.storages:
-        j = storage_ids.get(id(st))
-        if j is not None and j < n_s:
-            return None
-    for t in tensors[n_t:]:
-        tensor_ids.pop(id(t), None)
-    for st in storages[n_s:]:
-        storage_ids.pop(id(st), None)
-    for j, t in enumerate(new.tensors):
-        tensors[n_t + j] = t
-        tensor_ids[id(t)] = n_t + j
-    for j, st in enumerate(new.storages):
-        storages[n_s + j] = st
-        storage_ids[id(st)] = n_s + j
-    snap.viewed = None
-    return snap
-
-
-def _is_module(obj) -> bool:
-    from torchax.nn.modules.module import Module
-
-    return isinstance(obj, Module)
 
 
 # --- templates: how to rebuild a Python value from program outputs -----------------------------------
@@ -339,7 +47,6 @@ class _Plan:
     """What a traced call did, as data that replays it: writes, new tensors, deferred calls, the result."""
 
     def __init__(self):
-        self.n_out = 0
         self.changed = []  # (storage index, output index): storages the program rewrote
         self.new_storages = {}  # id(storage) -> output index, for tensors made during the trace
         self.assign = []  # (container, key, is_attr, template): places that now hold other objects
@@ -393,17 +100,6 @@ def _rebuild(tpl, snap: _Snapshot, outs, made: dict):
             d[k] = _rebuild(x, snap, outs, made)
         return d
     return tpl[1]
-
-
-def _has_tensor(tpl) -> bool:
-    kind = tpl[0]
-    if kind in ("old", "alias", "new"):
-        return True
-    if kind == "seq":
-        return any(_has_tensor(x) for x in tpl[2])
-    if kind == "dict":
-        return any(_has_tensor(x) for _, x in tpl[2])
-    return False
 
 
 # --- tracing -----------------------------------------------------------------------------------------
@@ -526,10 +222,6 @@ def _trace(fn, args, kwargs, pre: _Snapshot):
     return traced.jaxpr, plan, info
 
 
-def _slot_id(container, key) -> tuple:
-    return (id(container), id(key) if isinstance(key, Tensor) else key)
-
-
 def _lookup(pre: _Snapshot, container, key):
     index = getattr(pre, "_index", None)
     if index is None:
@@ -642,7 +334,7 @@ class CompiledFunction:
 
     def __call__(self, *args, **kwargs):
         fn = self._fn
-        if self._disable or getattr(_tls, "trace", None) is not None or _DISABLED[0]:
+        if self._disable or getattr(_tls, "trace", None) is not None:
             return fn(*args, **kwargs)
         self.stats["calls"] += 1
         from torchax import _dtype
@@ -663,7 +355,8 @@ class CompiledFunction:
         try:
             prog = self._cache.get(key)
         except TypeError:  # an unhashable argument: nothing to specialise on
-            return self._eager(args, kwargs, "an argument is not hashable")
+            self.stats["eager_calls"] += 1
+            return fn(*args, **kwargs)
         if prog is None:
             prog = self._compile(key, pre, args, kwargs)
         if prog is _EAGER:
@@ -673,10 +366,6 @@ class CompiledFunction:
         snap = _remember(prog, pre)
         self._fast = None if snap is None else (mode, prog, snap)
         return result
-
-    def _eager(self, args, kwargs, why):
-        self.stats["eager_calls"] += 1
-        return self._fn(*args, **kwargs)
 
     def _compile(self, key, pre, args, kwargs):
         if len(self._cache) >= CACHE_SIZE_LIMIT:
@@ -910,9 +599,6 @@ class OptimizedModule(_Module):
 
     def _get_name(self) -> str:
         return "OptimizedModule"
-
-_DISABLED = [False]
-
 
 def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mode=None, options=None,  # noqa: A001
             disable=False):
