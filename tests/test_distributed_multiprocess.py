@@ -193,8 +193,7 @@ def test_spawn_under_torchax_run_reports_failure(tmp_path, env):
 _SLEEPER = """
 import os, signal, sys, time
 def stop(signum, frame):
-    # one write() per line: both ranks share the log, and print() may write a line in pieces
-    os.write(1, f"rank {os.environ['RANK']} got {signal.Signals(signum).name}\n".encode())
+    print("rank", os.environ["RANK"], "got", signal.Signals(signum).name, flush=True)
     sys.exit(0)
 signal.signal(signal.SIGTERM, stop)
 print("ready", flush=True)
