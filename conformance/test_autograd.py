@@ -457,3 +457,25 @@ def test_create_graph_gradient_independent_of_input(T):
     (g,) = T.autograd.grad((x * 2).sum(), x, create_graph=True)
     (h,) = T.autograd.grad((x * x).sum(), x, create_graph=True)
     return g, g.requires_grad, g.grad_fn is None, h, h.requires_grad
+
+
+_CREATE_GRAPH_CASES = {
+    "add_const": lambda T, x, y: x + 3,
+    "mul_other_leaf": lambda T, x, y: x * y,
+    "mul_other_detached": lambda T, x, y: x * y.detach(),
+    "relu": lambda T, x, y: T.relu(x),
+    "exp": lambda T, x, y: T.exp(x),
+    "matmul_const": lambda T, x, y: x.reshape(1, 3) @ T.ones(3, 2),
+    "sum_then_scale": lambda T, x, y: x.sum() * 4 + y.sum(),
+    "mixed": lambda T, x, y: x * 2 + y * y,
+}
+
+
+@pytest.mark.parametrize("case", list(_CREATE_GRAPH_CASES))
+@conformance()
+def test_create_graph_requires_grad(T, case):
+    """Which create_graph gradients require grad follows what each backward formula is computed from."""
+    x, y = tensor(T, (3,), grad=True), tensor(T, (3,), grad=True, seed=1)
+    gx, gy = T.autograd.grad(_CREATE_GRAPH_CASES[case](T, x, y).sum(), (x, y), create_graph=True, allow_unused=True,
+                             materialize_grads=True)
+    return gx, gy, gx.requires_grad, gy.requires_grad, gx.grad_fn is None, gy.grad_fn is None

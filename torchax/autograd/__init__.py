@@ -89,7 +89,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             if materialize_grads:
                 from torchax._ops.creation import zeros_like
 
-                g = zeros_like(t)
+                g = zeros_like(t, requires_grad=create_graph)  # torch: a differentiable zero leaf
         else:
             g = _graph._conj(g)  # torch's convention for complex inputs
             if not create_graph:

@@ -374,8 +374,31 @@ def _differentiable_vjp(node: Node, ct):
             return tuple(vjp(tuple(full) if multi else full[0]))
 
         ct_tensors = [ct_tensors[i] for i in keep]
-    out, _ = custom(node._name, bwd, list(node._inputs) + ct_tensors)
-    return list(out)
+    inputs = list(node._inputs) + ct_tensors
+    deps = _dependencies(bwd, [t._value for t in inputs])
+    # Like torch, the recorded backward is an op of only what each gradient is computed from: the gradient
+    # of `x * 2` is `ct * 2`, a constant when `ct` is, so it must not require grad.
+    used = [any(d[i] for d in deps) for i in range(len(inputs))]
+    if not all(used):
+        vals = [t._value for t in inputs]
+        full = bwd
+        bwd = lambda *u: full(*_merge(used, u, [v for v, k in zip(vals, used) if not k]))  # noqa: E731
+        inputs = [t for t, k in zip(inputs, used) if k]
+    out, _ = custom(node._name, bwd, inputs)
+    out = list(out)
+    for o, d in zip(out, deps):
+        if o.grad_fn is not None and not any(t._requires_grad for t, k in zip(node._inputs + ct_tensors, d) if k):
+            o._requires_grad, o.grad_fn = False, None
+    return out
+
+
+def _dependencies(fn, vals) -> list:
+    """For each output of `fn(*vals)`, which inputs it is computed from (dead-code elimination of its jaxpr)."""
+    from jax._src.interpreters import partial_eval as pe  # NOTE: the DCE JAX itself uses; no public equivalent
+
+    closed = jax.make_jaxpr(fn)(*(jax.ShapeDtypeStruct(v.shape, v.dtype) for v in vals))
+    n = len(closed.jaxpr.outvars)
+    return [tuple(pe.dce_jaxpr(closed.jaxpr, [j == k for k in range(n)])[1]) for j in range(n)]
 
 
 # --- the engine --------------------------------------------------------------------------------------
