@@ -444,3 +444,25 @@ def test_unsaved_tensor_modified(T):
     a.sub_(3)
     (b.sum() + c.sum()).backward()
     return a, b, c, x.grad, w.grad
+
+
+_LINEAR_INPUTS = {"1d": (4,), "2d": (2, 4), "3d": (2, 2, 4)}
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("needs", ["all", "input_only", "weight_only"])
+@pytest.mark.parametrize("shape", list(_LINEAR_INPUTS))
+@conformance()
+def test_linear_next_functions(T, shape, needs, bias):
+    """F.linear shows aten::linear's decomposition: addmm/mm with t() of the weight, views for non-2-D inputs."""
+    x = tensor(T, _LINEAR_INPUTS[shape], grad=needs != "weight_only") * 1
+    w, b = tensor(T, (3, 4), grad=needs != "input_only", seed=1), tensor(T, (3,), grad=True, seed=2)
+    y = T.nn.functional.linear(x, w, b if bias else None)
+    first = y.grad_fn.next_functions[0][0]
+    return _structure(y.grad_fn), first is y.grad_fn.next_functions[0][0]
+
+
+@conformance()
+def test_linear_vector_weight_next_functions(T):
+    x, w = tensor(T, (2, 4), grad=True) * 1, tensor(T, (4,), grad=True, seed=1)
+    return _structure(T.nn.functional.linear(x, w).grad_fn), _structure(T.nn.functional.linear(x[0], w).grad_fn)

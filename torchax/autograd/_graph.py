@@ -28,8 +28,8 @@ class Node:
     """A backward function (`grad_fn`): torch.autograd.graph.Node."""
 
     __slots__ = ("_name", "_vjp", "_edges", "_out_meta", "_multi", "_fwd", "_inputs", "_pre_hooks", "_hooks",
-                 "_tensor_hooks", "_retained", "_released", "_saved", "_stack", "_shown", "_view_v", "metadata",
-                 "__weakref__")
+                 "_tensor_hooks", "_retained", "_released", "_saved", "_stack", "_shown", "_shown_nodes", "_view_v",
+                 "metadata", "__weakref__")
     # NOTE: cotangents flow in JAX's convention (for a complex value: the conjugate of torch's gradient); a subclass
     # with its own Python backward (Function, checkpoint) gets and returns torch's convention instead.
     _jax_cts = True
@@ -58,7 +58,8 @@ class Node:
         self._released = False
         self._saved = ()  # (tensor, version, input position or -1 for outputs) of tensors torch saves
         self._stack = None  # the forward call's stack, under detect_anomaly
-        self._shown = None  # next_functions layout when it is not one edge per tensor input (see _layout.py)
+        self._shown = None  # next_functions layout when it is not one edge per tensor input (see _opdata.py)
+        self._shown_nodes = None  # (edges, the edges shown): built once per edge set, the same objects each read
         self._view_v = None  # a view op's node: the storage version its output was derived at
         self.metadata = {}
 
@@ -72,7 +73,9 @@ class Node:
     def next_functions(self) -> tuple:
         edges = self._edges
         if self._shown is not None:  # torch's edges: (None, 0) for wrapped Python scalars, none for masks/indices
-            edges = tuple(None if i is None else edges[i] for i in self._shown)
+            if self._shown_nodes is None or self._shown_nodes[0] is not edges:
+                self._shown_nodes = (edges, tuple(_shown_edge(e, edges) for e in self._shown))
+            edges = self._shown_nodes[1]
         return tuple(e if e is not None else (None, 0) for e in edges)
 
     def register_hook(self, fn):
@@ -139,6 +142,19 @@ class Node:
         self._fwd = None
         self._inputs = None
         self._released = True
+
+
+def _shown_edge(entry, edges):
+    """One edge as torch shows it: an input's edge, or a node of the op's decomposition standing before inputs."""
+    if entry is None or isinstance(entry, int):
+        return None if entry is None else edges[entry]
+    name, inner = entry
+    inner = tuple(_shown_edge(e, edges) for e in inner)
+    if all(e is None for e in inner):  # torch records no node on inputs that need no grad
+        return None
+    node = Node(name, None, inner, ())
+    node._released = True  # shown only: gradients flow through the op's own node
+    return (node, 0)
 
 
 class AccumulateGrad(Node):
@@ -276,18 +292,21 @@ def record(opdef, key, tensors, tvals, dyn, wrap_outputs):
     meta = tuple((o.shape, o.dtype, _differentiable(o.dtype)) for o in outs)
     edges = tuple(edge(t) if m else None for t, m in zip(tensors, mask))
     pure = _registry.RAW[key]
-    gn = _opdata.GRAD_NAMES.get(opdef.name)
-    if gn is not None:
-        name = gn(key[1], tvals)
+    lay = _opdata.layout(opdef, key)
+    if callable(lay):  # an op torch runs as a decomposition: its last node, and the others behind it
+        name, shown = lay(tvals)
     else:
-        gn = opdef.grad_name
-        name = gn(key[1]) if callable(gn) else gn or grad_name(opdef.name)
+        shown = None if lay is None else _opdata.shown(lay, tvals)
+        gn = _opdata.GRAD_NAMES.get(opdef.name)
+        if gn is not None:
+            name = gn(key[1], tvals)
+        else:
+            gn = opdef.grad_name
+            name = gn(key[1]) if callable(gn) else gn or grad_name(opdef.name)
     node = Node(name, vjp, edges, meta,
                 fwd=lambda *d: pure(_merge(mask, d, rest), dyn),
                 inputs=[t for t, m in zip(tensors, mask) if m], multi=multi)
-    lay = _opdata.layout(opdef, key)
-    if lay is not None:
-        node._shown = _opdata.shown(lay, tvals)
+    node._shown = shown
     if opdef.view:
         node._view_v = tensors[0]._storage.version
     wrapped = wrap_outputs(out)

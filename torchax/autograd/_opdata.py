@@ -46,8 +46,29 @@ def _matmul_name(spec, tvals):
     return "CloneBackward0" if a == 2 else "UnsafeViewBackward0"  # the folded / batched forms
 
 
+def _linear_graph(slots, tvals):
+    """What torch shows of `F.linear`: aten::linear's decomposition into t, addmm/mm/mv and views around them,
+    as (top node name, its edges); an edge is a tensor index, or (name, edges) for a node of the decomposition."""
+    idx = {name: i[0] for _, name, _, i in slots if i}
+    x, w, b = idx["input"], idx["weight"], idx.get("bias")
+    nd, wt = tvals[x].ndim, ("TBackward0", (w,))
+    if b is not None:  # addmm on the input flattened to 2-D, its result viewed back
+        return ("AddmmBackward0", (b, x, wt)) if nd == 2 else \
+            ("ViewBackward0", (("AddmmBackward0", (b, ("ViewBackward0", (x,)), wt)),))
+    mm = "MmBackward0" if tvals[w].ndim == 2 else "MvBackward0"
+    if nd == 2:
+        return mm, (x, wt)
+    if nd == 1:
+        return ("DotBackward0", (x, wt)) if tvals[w].ndim == 1 else \
+            ("SqueezeBackward4", ((mm, (("UnsqueezeBackward0", (x,)), wt)),))
+    return "UnsafeViewBackward0", ((mm, (("ViewBackward0", (x,)), wt)),)
+
+
 # op name -> fn(spec, tensor values) -> torch's grad_fn name, for kernels that serve several torch overloads
 GRAD_NAMES = {"_pow": _pow_name, "clamp": _clamp_name, "clip": _clamp_name, "matmul": _matmul_name}
+# op name -> fn(argument slots, tensor values) -> (name, edges): ops torch runs as a decomposition, whose grad_fn
+# is the decomposition's last node and whose next_functions reach the inputs through the others
+GRAPHS = {"linear": _linear_graph}
 
 # op name -> {parameter: what torch saves when that parameter needs grad} (derivatives.yaml; "result": the output),
 # where the VJP may keep only a value derived from them: an in-place change to one of them makes backward raise
@@ -88,11 +109,16 @@ _LAYOUTS: dict = {}
 
 def layout(opdef, key):
     """How `next_functions` lists a kernel's edges: None when it is one edge per tensor input, in order; else
-    entries `k` (tensor k), `~k` (tensor k, unless it is a non-differentiable mask or index) and None (a scalar)."""
+    entries `k` (tensor k), `~k` (tensor k, unless it is a non-differentiable mask or index) and None (a scalar);
+    or, for an op in GRAPHS, a function of the tensor values giving (name, edges)."""
     try:
         return _LAYOUTS[key]
     except KeyError:
         pass
+    graph = GRAPHS.get(opdef.name)
+    if graph is not None:
+        _LAYOUTS[key] = out = functools.partial(graph, _arg_slots(opdef, key))
+        return out
     entries, tail = [], []
     scalar_edges = opdef.name in _SCALAR_EDGES
     for pos, name, s, idx in _arg_slots(opdef, key):

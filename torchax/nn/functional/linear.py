@@ -32,12 +32,7 @@ def _type(x) -> str:
     return _dtype.type_name(_dtype.from_jax(x.dtype))
 
 
-def _linear_grad_name(spec) -> str:
-    """torch runs a 2-D linear as addmm (with a bias) or mm: name the node after them."""
-    return "MmBackward0" if len(spec) < 3 or spec[2] is None else "AddmmBackward0"
-
-
-@op(method=False, grad_name=_linear_grad_name)
+@op(method=False)  # its grad_fn: autograd/_opdata.py GRAPHS
 def linear(input, weight, bias=None):
     """torch.nn.functional.linear: input @ weight.T + bias (weight of shape (out, in) or (in,))."""
     if input.ndim == 0 or weight.ndim == 0:
