@@ -350,3 +350,40 @@ def test_function_in_larger_graph(T):
     out = F["Cube"].apply(p + s).mean()
     out.backward()
     return out, _structure(out.grad_fn), x.grad, w.grad
+
+
+def _loose(T):
+    """A Function whose backward returns a broadcast, float32 gradient: torch sums it back and casts it."""
+
+    class Loose(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a * b
+
+        @staticmethod
+        def backward(ctx, g):
+            return g.float().expand(2, *g.shape) * 2, g.float().sum(0, keepdim=True)
+
+    return Loose
+
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+@conformance()
+def test_function_gradient_cast_and_summed_to_input(T, dtype):
+    a, b = tensor(T, (2, 3), grad=True, dtype=dtype), tensor(T, (1, 3), grad=True, dtype=dtype, seed=1)
+    _loose(T).apply(a, b).sum().backward()
+    return a.grad, b.grad
+
+
+@conformance(errors=True)
+def test_function_gradient_wrong_shape(T):
+    class Bad(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g.sum(0)
+
+    Bad.apply(tensor(T, (2, 3), grad=True)).sum().backward()

@@ -466,3 +466,27 @@ def test_linear_next_functions(T, shape, needs, bias):
 def test_linear_vector_weight_next_functions(T):
     x, w = tensor(T, (2, 4), grad=True) * 1, tensor(T, (4,), grad=True, seed=1)
     return _structure(T.nn.functional.linear(x, w).grad_fn), _structure(T.nn.functional.linear(x[0], w).grad_fn)
+
+
+@conformance()
+def test_post_accumulate_grad_hook(T):
+    """The hook sees `.grad` after each accumulation (so an optimizer can step per parameter), until removed."""
+    w = tensor(T, (3,), grad=True)
+    seen = []
+    handle = w.register_post_accumulate_grad_hook(lambda p: seen.append(p.grad.clone()))
+    (w * 2).sum().backward()
+    (w * w).sum().backward()
+    T.autograd.grad((w * 5).sum(), w)  # no accumulation: no call
+    handle.remove()
+    (w * 3).sum().backward()
+    with w.register_post_accumulate_grad_hook(lambda p: seen.append(p.grad * 10)):
+        w.sum().backward()
+    w.sum().backward()
+    return seen, w.grad
+
+
+@pytest.mark.parametrize("case", ["non_leaf", "no_grad"])
+@conformance(errors=True)
+def test_post_accumulate_grad_hook_errors(T, case):
+    x = tensor(T, (3,), grad=case == "non_leaf")
+    (x * 2 if case == "non_leaf" else x).register_post_accumulate_grad_hook(lambda p: None)

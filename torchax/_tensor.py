@@ -325,6 +325,18 @@ class Tensor:
         hooks.append(hook)
         return _graph._Handle(hooks, hook)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """Tensor.register_post_accumulate_grad_hook: `hook(tensor)` runs after backward accumulated its `.grad`."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        from torchax.autograd import _graph
+
+        hooks = _graph.edge(self)[0].post_accumulate_hooks
+        hooks.append(hook)
+        return _graph._Handle(hooks, hook)
+
     def retain_grad(self) -> None:
         """Tensor.retain_grad: keep `.grad` for this non-leaf tensor."""
         if not self._requires_grad:

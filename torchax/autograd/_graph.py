@@ -160,11 +160,12 @@ def _shown_edge(entry, edges):
 class AccumulateGrad(Node):
     """The sink of a leaf tensor: adds incoming gradients into `.grad`."""
 
-    __slots__ = ("variable",)
+    __slots__ = ("variable", "post_accumulate_hooks")
 
     def __init__(self, tensor):
         super().__init__("torch::autograd::AccumulateGrad", None, (), None)
         self.variable = tensor
+        self.post_accumulate_hooks = []  # Tensor.register_post_accumulate_grad_hook
 
     def name(self) -> str:
         return "torch::autograd::AccumulateGrad"
@@ -182,6 +183,12 @@ class _Handle:
     def remove(self):
         if self._fn in self._hooks:
             self._hooks.remove(self._fn)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
 
 
 @jax.jit
@@ -490,6 +497,8 @@ def _run_backward(roots, root_grads, retain_graph, create_graph, inputs, accumul
         if isinstance(node, AccumulateGrad):
             if accumulate and cts[0] is not None:
                 _accumulate(node.variable, cts[0], create_graph)
+                for h in node.post_accumulate_hooks:
+                    h(node.variable)
             continue
         if node._jax_cts:
             grads = node._apply(cts, create_graph)

@@ -7,7 +7,7 @@ import warnings
 
 import jax.numpy as jnp
 
-from torchax import _state
+from torchax import _dtype, _state
 from torchax.autograd import _graph
 from torchax.autograd.grad_mode import enable_grad, no_grad
 
@@ -83,11 +83,21 @@ class BackwardCFunction(_graph.Node, FunctionCtx):
             g = grads[pos]
             if g is None:
                 g = wrap(jnp.zeros(shape, dt))
-            elif tuple(g.shape) != shape:
-                raise RuntimeError(f"Function {self._name} returned an invalid gradient at index {pos} - got "
-                                   f"{list(g.shape)} but expected shape compatible with {list(shape)}")
+            else:  # torch's validate_outputs: a broadcast gradient is summed back, a dtype cast to the input's
+                if tuple(g.shape) != shape:
+                    if not _expandable(shape, tuple(g.shape)):
+                        raise RuntimeError(f"Function {self._name} returned an invalid gradient at index {pos} - "
+                                           f"got {list(g.shape)} but expected shape compatible with {list(shape)}")
+                    g = g.sum_to_size(shape)
+                if g._value.dtype != dt:
+                    g = g.to(_dtype.from_jax(dt))
             out.append(g if create_graph else g._value)
         return out
+
+
+def _expandable(shape, target) -> bool:
+    """at::is_expandable_to: `shape` broadcasts to `target`."""
+    return len(shape) <= len(target) and all(a in (1, b) for a, b in zip(shape[::-1], target[::-1]))
 
 
 class _FunctionMeta(type):
