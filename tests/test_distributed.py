@@ -163,6 +163,56 @@ def test_sync_batchnorm_world1(world1):
         nn.SyncBatchNorm(3)(torch.ones(3))
 
 
+def _compiled_ddp_state(step_kind: str, spmd_layout=None) -> tuple:
+    """3 compiled DDP steps (dropout, BatchNorm buffers, Adam's 0-d step count); the state and the compile stats."""
+    from torchax import _compile
+
+    orig = _compile._spmd_layout
+    if spmd_layout is not None:
+        _compile._spmd_layout = lambda pre: spmd_layout
+    try:
+        torch.manual_seed(0)
+        m = nn.Sequential(nn.Linear(6, 8), nn.Dropout(0.3), nn.BatchNorm1d(8), nn.Linear(8, 3))
+        ddp = nn.parallel.DistributedDataParallel(m)
+        opt = torch.optim.Adam(ddp.parameters(), lr=0.01)
+        rng = np.random.default_rng(0)
+        x, y = (torch.tensor(rng.standard_normal(s).astype(np.float32)) for s in ((8, 6), (8, 3)))
+        if step_kind == "forward":  # torch.compile(ddp): the backward runs outside
+            c = torch.compile(ddp)
+            for _ in range(3):
+                opt.zero_grad()
+                nn.functional.mse_loss(c(x), y).backward()
+                opt.step()
+            compiled = c._compiled
+        else:
+            @torch.compile
+            def compiled(x, y):
+                opt.zero_grad()
+                nn.functional.mse_loss(ddp(x), y).backward()
+                opt.step()
+
+            for _ in range(3):
+                compiled(x, y)
+        progs = sorted({type(p).__name__ for p in compiled._cache.values()})
+        return [v.numpy() for v in m.state_dict().values()], compiled.stats["graph_breaks"], progs
+    finally:
+        _compile._spmd_layout = orig
+
+
+@pytest.mark.parametrize("step_kind", ["step", "forward"])
+def test_compiled_ddp_world1_and_spmd_program(world1, step_kind):
+    """A compiled DDP step alone (collectives inline over an axis of size 1) and the same step forced through the
+    multi-process path over a 1-process mesh (torchax/distributed/_spmd.py) end with the same state."""
+    from torchax.distributed import _spmd
+
+    local, breaks, progs = _compiled_ddp_state(step_kind)
+    assert breaks == 0 and progs == (["_Program"] if step_kind == "step" else ["_DiffProgram"])
+    spmd, breaks, progs = _compiled_ddp_state(step_kind, _spmd.layout())
+    assert breaks == 0 and progs == (["SPMDProgram"] if step_kind == "step" else ["SPMDDiffProgram"])
+    for a, b in zip(local, spmd):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
 def test_launcher_arguments():
     from torchax.distributed import run
 

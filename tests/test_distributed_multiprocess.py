@@ -165,6 +165,70 @@ def test_failing_rank_is_reported(tmp_path, env):
     assert "test_distributed_worker.py" in root  # the traceback itself
 
 
+def _mlp_grads(w, x, y):
+    """Gradients of mse_loss(Linear(ReLU(Linear(x)))) (or of one Linear when w has 2 entries), by hand in numpy."""
+    if len(w) == 2:
+        d = 2 * (x @ w["weight"].T + w["bias"] - y) / y.size
+        return {"weight": d.T @ x, "bias": d.sum(0)}
+    h = x @ w["0.weight"].T + w["0.bias"]
+    a = np.maximum(h, 0)
+    d = 2 * (a @ w["2.weight"].T + w["2.bias"] - y) / y.size
+    dh = (d @ w["2.weight"]) * (h > 0)
+    return {"0.weight": dh.T @ x, "0.bias": dh.sum(0), "2.weight": d.T @ a, "2.bias": d.sum(0)}
+
+
+def _numpy_training(init, X, Y, world, steps, momentum, accumulate_first):
+    """SGD on the global batches (every rank's part together), from `init`, in float64 numpy."""
+    w = {k: np.asarray(v, np.float64) for k, v in init.items()}
+    buf = {}
+    gb = worker.BATCH * world
+    for i in range(steps):
+        x, y = X[i * gb:(i + 1) * gb].astype(np.float64), Y[i * gb:(i + 1) * gb].astype(np.float64)
+        if i == 0 and accumulate_first:  # each rank's first half under no_sync, then its second half
+            first = np.arange(gb) % worker.BATCH < worker.BATCH // 2
+            g1, g2 = _mlp_grads(w, x[first], y[first]), _mlp_grads(w, x[~first], y[~first])
+            g = {k: g1[k] + g2[k] for k in w}
+        else:
+            g = _mlp_grads(w, x, y)
+        for k in w:
+            buf[k] = g[k] if k not in buf else momentum * buf[k] + g[k]
+            w[k] = w[k] - 0.1 * buf[k]
+    return w
+
+
+def test_ddp_inside_compiled_steps(tmp_path, env):
+    """2 ranks train with DDP in torch.compile'd steps: each step is one program over both processes whose gradient
+    averaging is inside it (no collective runs outside, no graph break), no_sync inside a compiled step skips it,
+    and the weights end where single-process SGD on the whole batches ends; torch.compile(ddp) forward with an
+    eager backward too."""
+    cmd = [sys.executable, "-m", "torchax.distributed.run", "--nproc-per-node=2", f"--master-port={_port()}",
+           os.path.join(HERE, "test_distributed_worker.py"), str(tmp_path), "compile"]
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
+    assert p.returncode == 0, p.stderr[-4000:]
+    X, Y = worker.dataset(2)
+    for r in range(2):
+        with open(tmp_path / f"rank{r}.json") as f:
+            res = json.load(f)
+        acc, step = res["stats"]
+        assert (acc["compiles"], acc["graph_breaks"], acc["eager_calls"]) == (1, 0, 0)
+        assert (step["calls"], step["compiles"], step["graph_breaks"], step["eager_calls"]) == (4, 1, 0, 0)
+        assert res["psum"] == [1, 1]  # one bucket: one all-reduce in each program (none for the no_sync half)
+        assert len(set(res["eager"])) == 1  # no collective ran outside the compiled programs
+        want = _numpy_training(res["init"], X, Y, 2, worker.STEPS, 0.9, True)
+        for k, v in want.items():
+            np.testing.assert_allclose(np.asarray(res["final"][k]), v, rtol=1e-5, atol=1e-6, err_msg=f"{r}:{k}")
+        fs = res["fwd_stats"]
+        assert (fs["calls"], fs["compiles"], fs["graph_breaks"], fs["eager_calls"]) == (2, 1, 0, 0)
+        want = _numpy_training(res["fwd_init"], X, Y, 2, 2, 0.0, False)
+        for k, v in want.items():
+            np.testing.assert_allclose(np.asarray(res["fwd_final"][k]), v, rtol=1e-5, atol=1e-6, err_msg=f"{r}:{k}")
+        total = worker.rank_data(0, (3,)) + worker.rank_data(1, (3,))
+        got, inplace, eager, compiles, kind = res["collective"]
+        np.testing.assert_allclose(got, 2 * total, rtol=1e-6)
+        np.testing.assert_allclose(inplace, total, rtol=1e-6)
+        assert (eager, compiles, kind) == (0, 1, "SPMDProgram")
+
+
 _SPAWNER = """
 import torch
 import torch.multiprocessing as mp
@@ -192,27 +256,29 @@ def test_spawn_under_torchax_run_reports_failure(tmp_path, env):
 
 _SLEEPER = """
 import os, signal, sys, time
+out = os.path.join(sys.argv[1], "rank" + os.environ["RANK"])
 def stop(signum, frame):
-    print("rank", os.environ["RANK"], "got", signal.Signals(signum).name, flush=True)
+    with open(out + ".signal", "w") as f:
+        f.write(signal.Signals(signum).name)
     sys.exit(0)
 signal.signal(signal.SIGTERM, stop)
-print("ready", flush=True)
+open(out + ".ready", "w").close()
 time.sleep(60)
 """
 
 
 def test_launcher_forwards_signals(tmp_path, env):
-    """SIGTERM to torchaxrun reaches every rank (here plain python ranks, --no-python), and it exits 128+15."""
+    """SIGTERM to torchaxrun reaches every rank (here plain python ranks, --no-python), and it exits 128+15. Each
+    rank reports in files of its own (two ranks printing into one log can interleave their lines)."""
     script = tmp_path / "sleeper.py"
     script.write_text(_SLEEPER)
-    log = tmp_path / "log.txt"
-    with open(log, "w") as f:
-        p = subprocess.Popen([sys.executable, "-m", "torchax.distributed.run", "--nproc-per-node=2", "--no-python",
-                              sys.executable, str(script)], env=env, stdout=f, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while log.read_text().count("ready") < 2 and time.monotonic() < deadline:
-            time.sleep(0.2)
-        p.send_signal(signal.SIGTERM)
-        assert p.wait(timeout=30) == 128 + signal.SIGTERM
-    out = log.read_text()
-    assert "rank 0 got SIGTERM" in out and "rank 1 got SIGTERM" in out
+    p = subprocess.Popen([sys.executable, "-m", "torchax.distributed.run", "--nproc-per-node=2", "--no-python",
+                          sys.executable, str(script), str(tmp_path)], env=env, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not all((tmp_path / f"rank{r}.ready").exists() for r in (0, 1)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=30)
+    assert p.returncode == 128 + signal.SIGTERM, err[-3000:]
+    assert [(tmp_path / f"rank{r}.signal").read_text() for r in (0, 1)] == ["SIGTERM", "SIGTERM"]

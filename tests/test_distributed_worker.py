@@ -174,6 +174,71 @@ def _unused(torch, dist, rank: int, world: int) -> dict:
             "local_differs": float((local - mean).abs().max()) > 1e-6}
 
 
+def _compiled(torch, dist, rank: int, world: int) -> dict:
+    """Compiled DDP training steps (the first accumulates a no_sync half batch), then a compiled DDP forward whose
+    backward runs outside; the weights before and after, the compile stats, and how many collectives ran outside
+    the compiled programs."""
+    from torchax.distributed import _runtime
+
+    nn = torch.nn
+    X, Y = dataset(world)
+    torch.manual_seed(rank)  # the ranks start apart: DDP broadcasts rank 0's weights
+    model = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3))
+    ddp = nn.parallel.DistributedDataParallel(model)
+    opt = torch.optim.SGD(ddp.parameters(), lr=0.1, momentum=0.9)
+    state = lambda m: {k: v.tolist() for k, v in m.state_dict().items()}  # noqa: E731
+    out = {"init": state(model)}
+
+    @torch.compile
+    def accumulate(xb, yb):
+        opt.zero_grad()
+        h = BATCH // 2
+        with ddp.no_sync():
+            nn.functional.mse_loss(ddp(xb[:h]), yb[:h]).backward()
+        nn.functional.mse_loss(ddp(xb[h:]), yb[h:]).backward()
+        opt.step()
+
+    @torch.compile
+    def step(xb, yb):
+        opt.zero_grad()
+        loss = nn.functional.mse_loss(ddp(xb), yb)
+        loss.backward()
+        opt.step()
+        return loss
+
+    eager = []
+    for i in range(STEPS):
+        lo = (i * world + rank) * BATCH  # this rank's part of global batch i
+        eager.append(_runtime.WORLD.eager_calls)
+        (accumulate if i == 0 else step)(torch.tensor(X[lo:lo + BATCH]), torch.tensor(Y[lo:lo + BATCH]))
+    eager.append(_runtime.WORLD.eager_calls)
+    out.update(final=state(model), eager=eager, stats=[accumulate.stats, step.stats],
+               psum=[str(p.jaxpr).count("psum") for f in (accumulate, step) for p in f._cache.values()])
+    # torch.compile(ddp) runs the forward; backward and step run outside
+    lin = nn.Linear(6, 3)
+    cddp = torch.compile(nn.parallel.DistributedDataParallel(lin))
+    sgd = torch.optim.SGD(lin.parameters(), lr=0.1)
+    out["fwd_init"] = state(lin)
+    for i in range(2):
+        lo = (i * world + rank) * BATCH
+        sgd.zero_grad()
+        nn.functional.mse_loss(cddp(torch.tensor(X[lo:lo + BATCH])), torch.tensor(Y[lo:lo + BATCH])).backward()
+        sgd.step()
+    out.update(fwd_final=state(lin), fwd_stats=cddp._compiled.stats)
+
+    @torch.compile
+    def doubled_sum(t):  # a collective in a compiled function without DDP: traced over the process mesh too
+        dist.all_reduce(t)
+        return t * 2
+
+    before = _runtime.WORLD.eager_calls
+    t = torch.tensor(rank_data(rank, (3,)))
+    r = doubled_sum(t)
+    out["collective"] = [r.tolist(), t.tolist(), _runtime.WORLD.eager_calls - before, doubled_sum.stats["compiles"],
+                         type(next(iter(doubled_sum._cache.values()))).__name__]
+    return out
+
+
 def run(rank: int | None, world: int | None, outdir: str) -> None:
     import torchax as torch
     import torchax.distributed as dist
@@ -186,6 +251,10 @@ def run(rank: int | None, world: int | None, outdir: str) -> None:
         dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{os.environ['TEST_PORT']}", rank=rank,
                                 world_size=world)
     rank, world = dist.get_rank(), dist.get_world_size()
+    if len(sys.argv) > 2 and sys.argv[2] == "compile":
+        with open(os.path.join(outdir, f"rank{rank}.json"), "w") as f:
+            json.dump(_compiled(torch, dist, rank, world), f)
+        return
     if len(sys.argv) > 2 and sys.argv[2] == "crash":
         dist.barrier()
         if rank == 1:

@@ -127,6 +127,9 @@ def _user_line(tb) -> str:
 class _Program:
     """One compiled signature: the jitted program and the plan that writes its results back."""
 
+    custom = False  # runs through self.call (a differentiable or multi-process program)
+    differentiable = False  # its results get a grad_fn (self.attach)
+
     def __init__(self, plan: _Plan, closed, n_vals: int, uses_rng: bool, keep: tuple):
         self.plan = plan
         self.jaxpr = closed  # the traced program, for inspection
@@ -150,9 +153,10 @@ class _Program:
         self.jit_keep = jax.jit(run)
 
 
-def _trace(fn, args, kwargs, pre: _Snapshot):
+def _trace(fn, args, kwargs, pre: _Snapshot, spmd=None):
     """Trace `fn` with tracers for every storage in `pre`; returns the closed jaxpr and the plan. The state
-    is restored afterwards: tracing leaves no trace outside."""
+    is restored afterwards: tracing leaves no trace outside. With `spmd` (a torchax.distributed._spmd layout) the
+    program is traced as one step of every process of the job (collectives inside)."""
     from torchax._ops.random import key_scope
     from torchax._tensor import wrap
 
@@ -184,6 +188,8 @@ def _trace(fn, args, kwargs, pre: _Snapshot):
                                   _user_line(e.__traceback__)) from None
             for g, lr in zip(pre.lr_groups, saved_lrs):  # the program's lr inputs are not state it writes
                 g["lr"] = lr
+            for finish in trace.finish:
+                finish(trace)
             post = _snapshot(fn, args, kwargs)
             for i, st in enumerate(pre.storages):
                 if st.value is not vals[i]:
@@ -218,7 +224,10 @@ def _trace(fn, args, kwargs, pre: _Snapshot):
             _drop_new_slots(pre)
 
     key = jax.random.key(0)
-    traced = jax.jit(program).trace(saved_values, [float(x) for x in saved_lrs], key)
+    if spmd is None:
+        traced = jax.jit(program).trace(saved_values, [float(x) for x in saved_lrs], key)
+    else:
+        traced, info["spmd_out"] = spmd.trace(program, saved_values, [float(x) for x in saved_lrs], key)
     return traced.jaxpr, plan, info
 
 
@@ -375,8 +384,14 @@ class CompiledFunction:
                               stacklevel=3)
             self.stats["recompile_warnings"] += 1
             return _EAGER
+        spmd = _spmd_layout(pre)
         try:
-            closed, plan, info = _trace(self._fn, args, kwargs, pre)
+            try:
+                closed, plan, info = _trace(self._fn, args, kwargs, pre, spmd)
+            except Exception as e:  # a collective on traced values: trace again over the process mesh
+                if spmd is not None or not _needs_spmd(e) or (spmd := _spmd_layout(None)) is None:
+                    raise
+                closed, plan, info = _trace(self._fn, args, kwargs, pre, spmd)
         except _GraphBreak as e:
             self.stats["graph_breaks"] += 1
             if self._fullgraph:
@@ -386,11 +401,16 @@ class CompiledFunction:
                           "signature runs eagerly", UserWarning, stacklevel=3)
             self._cache[key] = _EAGER
             return _EAGER
-        if info["grad_outs"]:
-            prog = _DiffProgram(plan, closed, len(pre.storages), info["rng"], tuple(pre.containers.values()),
-                                pre, info["grad_outs"])
+        common = (plan, closed, len(pre.storages), info["rng"], tuple(pre.containers.values()))
+        if spmd is not None:
+            from torchax.distributed import _spmd
+
+            prog = (_spmd.SPMDDiffProgram(*common, pre, info["grad_outs"], spmd, info["spmd_out"])
+                    if info["grad_outs"] else _spmd.SPMDProgram(*common, spmd, info["spmd_out"]))
+        elif info["grad_outs"]:
+            prog = _DiffProgram(*common, pre, info["grad_outs"])
         else:
-            prog = _Program(plan, closed, len(pre.storages), info["rng"], tuple(pre.containers.values()))
+            prog = _Program(*common)
         self.stats["compiles"] += 1
         self._cache[key] = prog
         return prog
@@ -404,7 +424,7 @@ class CompiledFunction:
         vals = [st.value for st in snap.storages]
         hps = [float(g["lr"]) for g in snap.lr_groups]
         key = _next_key() if prog.uses_rng else _dummy_key()
-        if isinstance(prog, _DiffProgram):
+        if prog.custom:
             outs, new_key = prog.call(snap, vals, hps, key)
         else:
             order = prog.order
@@ -433,7 +453,7 @@ class CompiledFunction:
             if not before:
                 host_fn(*_rebuild(a, snap, outs, made), **_rebuild(k, snap, outs, made))
         result = _rebuild(plan.result, snap, outs, made)
-        if isinstance(prog, _DiffProgram):
+        if prog.differentiable:
             prog.attach(result, snap, made)
         return result
 
@@ -450,7 +470,7 @@ def _dummy_key():
 def _remember(prog, snap: _Snapshot):
     """Bring `snap` to the state `prog`'s write-back just left, so that the next call can be checked against
     it with `_guard` instead of a new walk; None when the call changed the state's structure."""
-    if type(prog) is not _Program:
+    if prog.differentiable:
         return None
     index = {_slot_id(c, k): i for i, (c, k, _) in enumerate(snap.slots)}
     n_t, n_s = snap.n_state[0], snap.n_state[1]
@@ -488,6 +508,34 @@ def _donatable(values, snap, idx) -> bool:
     return not snap.viewed or not any(id(snap.storages[i]) in snap.viewed for i in idx)
 
 
+def _spmd_layout(pre):
+    """The process mesh to trace over: when the default group has several processes and `pre` reaches a
+    DistributedDataParallel module (or, with pre=None, a collective was met on traced values); else None."""
+    rt = sys.modules.get("torchax.distributed._runtime")
+    if rt is None or rt.WORLD.pg is None or rt.WORLD.world_size <= 1:
+        return None
+    if pre is not None:
+        from torchax.nn.parallel.distributed import DistributedDataParallel
+
+        if not any(isinstance(m, DistributedDataParallel) for m, _ in pre.modules):
+            return None
+    from torchax.distributed import _spmd
+
+    return _spmd.layout()
+
+
+def _needs_spmd(e) -> bool:
+    from torchax.distributed._runtime import TracedCollective
+
+    for _ in range(8):
+        if e is None or isinstance(e, _GraphBreak):
+            return False
+        if isinstance(e, TracedCollective):
+            return True
+        e = e.__cause__ or e.__context__
+    return False
+
+
 def _autocast_key():
     """The autocast regions in force (device type -> dtype): a compiled program bakes the casts in."""
     from torchax import _registry
@@ -509,6 +557,8 @@ def _name(fn) -> str:
 class _DiffProgram(_Program):
     """A compiled call whose result carries gradients (a compiled forward, backward run later): the program
     runs under jax.vjp and the returned tensors get one grad_fn, CompiledFunctionBackward, holding its VJP."""
+
+    custom = differentiable = True
 
     def __init__(self, plan, closed, n_vals, uses_rng, keep, pre: _Snapshot, grad_outs):
         self.plan, self.uses_rng, self.keep, self.jaxpr = plan, uses_rng, keep, closed
@@ -544,10 +594,15 @@ class _DiffProgram(_Program):
                    if isinstance(t, Tensor)]
         outs = [next(t for t in tensors if t._storage is made[o] and t._view is None) for o in self.grad_outs]
         meta = tuple((t._storage.value.shape, t._storage.value.dtype, True) for t in outs)
-        node = _graph.Node("CompiledFunctionBackward", vjp, tuple(_graph.edge(t) for t in inputs), meta,
-                           inputs=inputs, multi=True)
+        node = self.node(vjp, tuple(_graph.edge(t) for t in inputs), meta, inputs)
         for i, t in enumerate(outs):
             t._requires_grad, t.grad_fn, t._out_idx = True, node, i
+
+
+    def node(self, vjp, edges, meta, inputs):
+        from torchax.autograd import _graph
+
+        return _graph.Node("CompiledFunctionBackward", vjp, edges, meta, inputs=inputs, multi=True)
 
 
 def _diff_inputs(pre: _Snapshot):

@@ -20,6 +20,7 @@ class _Trace:
         self.steps = 0  # optimizer steps traced so far
         self.backwards = 0  # backward passes traced so far
         self.host = []  # (run before the program?, function, args, kwargs) for deferred host calls
+        self.finish = []  # callables run with this trace once the function returned (before the plan is made)
 
 
 def host_call(method):
@@ -50,3 +51,10 @@ def note_backward() -> None:
     trace = getattr(_tls, "trace", None)
     if trace is not None:
         trace.backwards += 1
+
+
+def at_trace_end(fn) -> None:
+    """Run `fn(trace)` when the function being traced has returned (DDP decides then which host calls it needs)."""
+    trace = getattr(_tls, "trace", None)
+    if trace is not None:
+        trace.finish.append(fn)

@@ -172,6 +172,10 @@ class _Snapshot:
             for k in d:
                 if isinstance(d[k], Tensor):
                     self.slot(d, k, False)
+            for k in getattr(type(m), "_compile_attrs", ()):  # settings the traced forward reads (DDP's no_sync)
+                v = d.get(k)
+                sig.append((k, v))
+                self.watch.append((d, k, v))
 
     def _optimizer(self, opt) -> None:
         self.sig.append(id(opt))

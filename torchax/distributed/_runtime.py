@@ -41,6 +41,7 @@ class _World:
         self.groups = []  # every ProcessGroup made, the default one first
         self.spmd_axis = None  # a mesh axis name while tracing an SPMD program
         self.pairs = {}  # (sender, receiver) -> the 2-member group of send/recv
+        self.eager_calls = 0  # collectives run as programs of their own (not inside a compiled program)
 
 
 WORLD = _World()
@@ -214,6 +215,11 @@ def require_init(group=None):
     return WORLD.pg if group is None else group
 
 
+class TracedCollective(RuntimeError):
+    """A collective met a traced tensor outside an SPMD trace: torchax.compile traces the call again over the
+    process mesh."""
+
+
 # --- programs --------------------------------------------------------------------------------------------------
 
 
@@ -242,11 +248,14 @@ def run(group, body, value, *static):
     """
     if isinstance(value, jax.core.Tracer):
         if WORLD.spmd_axis is None:
-            raise RuntimeError("a torchax.distributed collective on a traced tensor needs the program to be traced "
-                               "over a mesh axis (torchax.distributed._runtime.spmd_axis)")
+            if require_init(group).size() == 1:  # alone: the body over a named axis of size 1, inline
+                return jax.vmap(lambda b: body(b, _AXIS, *static), axis_name=_AXIS)(value[None, None])[0, 0]
+            raise TracedCollective("a torchax.distributed collective on a traced tensor needs the program to be "
+                                   "traced over a mesh axis (torchax.distributed._runtime.spmd_axis)")
         if group is not None and group is not WORLD.pg:
             raise RuntimeError("inside a traced program only the default group is supported")
         return body(value[None], WORLD.spmd_axis, *static)[0]
+    WORLD.eager_calls += 1
     group = require_init(group)
     devices = group.devices()
     sharding, fn = _program(devices, body, static)

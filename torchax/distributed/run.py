@@ -145,11 +145,15 @@ class _Workers:
             print("*" * 50 + "\nSetting OMP_NUM_THREADS environment variable for each process to be 1 in default, "
                   "to avoid your system being overloaded, please further tune the variable for optimal performance "
                   "in your application as needed. \n" + "*" * 50, file=sys.stderr)
+        self._run_id, self._with_local_rank_arg = run_id, with_local_rank_arg
+
+    def start(self) -> None:
+        args, cfg = self.args, self.cfg
         for lr in range(cfg["nproc"]):
             err = os.path.join(self.tmp, f"error_{lr}.json")
             self.error_files.append(err)
-            env = _environment(cfg, lr, run_id, err, args)
-            self.procs.append(subprocess.Popen(_command(args, lr, with_local_rank_arg), env=env))
+            env = _environment(cfg, lr, self._run_id, err, args)
+            self.procs.append(subprocess.Popen(_command(args, lr, self._with_local_rank_arg), env=env))
 
     def signal(self, signum) -> None:
         for p in self.procs:
@@ -214,17 +218,23 @@ def run(args, with_local_rank_arg: bool = False) -> None:
     """Launch the ranks of `args` (parsed torchrun arguments); raises ChildFailedError if a rank fails."""
     cfg = config_from_args(args)
     workers = _Workers(args, cfg, with_local_rank_arg)
+    got = []
 
     def forward(signum, frame):
         workers.signal(signum)
-        raise _Signal(signum)
+        if not got:  # the first signal ends the launcher; later ones are only passed on
+            got.append(signum)
+            raise _Signal(signum)
 
     previous = {}
-    for name in args.signals_to_handle.split(","):
-        sig = getattr(signal, name.strip(), None)
-        if sig is not None:
-            previous[sig] = signal.signal(sig, forward)
     try:
+        # NOTE: the handlers are in place, inside the try, before any rank starts: a signal that comes at any
+        # point reaches the ranks started so far and ends with 128 + signum (not with an uncaught exception)
+        for name in args.signals_to_handle.split(","):
+            sig = getattr(signal, name.strip(), None)
+            if sig is not None:
+                previous[sig] = signal.signal(sig, forward)
+        workers.start()
         failures = workers.monitor()
     except _Signal as e:
         workers.stop(args.shutdown_timeout, terminate=False)  # the signal itself was forwarded already

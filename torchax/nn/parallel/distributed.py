@@ -6,7 +6,8 @@ parameter ready; when every parameter of a bucket is ready (buckets filled in re
 the first and `bucket_cap_mb` after, one dtype each), the bucket's gradients are packed, averaged with one
 all_reduce and written back — buckets in index order, so every rank issues the same collectives in the same order.
 The packing and the collective are plain JAX, so under tracing with an SPMD axis (torchax.compile over one shard
-per rank) the averaging is part of the compiled program.
+per rank, torchax/distributed/_spmd.py) the averaging is part of the compiled program. A compiled forward whose
+backward runs later re-arms the reducer after every call (a host call), as the eager forward does.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from torchax import _state
+from torchax._compile_hooks import at_trace_end, is_compiling
 from torchax.distributed import _bodies, _runtime
 from torchax.nn.modules.module import Module
 
@@ -93,6 +95,8 @@ class DistributedDataParallel(Module):
     `find_unused_parameters=True` reads a used-parameter count from the host (not traceable, as in torch it syncs).
     """
 
+    _compile_attrs = ("require_backward_grad_sync",)  # torchax.compile specialises on these (no_sync)
+
     def __init__(self, module, device_ids=None, output_device=None, dim=0, broadcast_buffers=True, init_sync=True,
                  process_group=None, bucket_cap_mb=None, find_unused_parameters=False, check_reduction=False,
                  gradient_as_bucket_view=False, static_graph=False, delay_all_reduce_named_params=None,
@@ -119,6 +123,7 @@ class DistributedDataParallel(Module):
         self._bucket_of = {id(p): b for b in self._buckets for p in b.params}
         self._armed = False
         self._next = 0
+        self._used = set()
         self._hooks = [self._install_hook(p) for p in params]
 
     # --- the reducer ---------------------------------------------------------------------------------------------
@@ -205,7 +210,28 @@ class DistributedDataParallel(Module):
             self._prepare_for_backward(output)
         else:
             self._armed = False
+        if is_compiling():
+            at_trace_end(self._after_trace)
         return output
+
+    def _after_trace(self, trace) -> None:
+        """A compiled function ran this forward but not its backward: every call of the compiled program must
+        check and arm the reducer as this forward did (host calls around the program)."""
+        if self._armed:
+            trace.host.append((True, self._check_previous_reduction, (), {}))
+            trace.host.append((False, self._rearm, (frozenset(self._used),), {}))
+
+    def _rearm(self, used) -> None:
+        for b in self._buckets:
+            b.ready.clear()
+        self._next = 0
+        self._armed = True
+        self._used = set(used)
+        if self.find_unused_parameters:
+            for b in self._buckets:
+                for p in b.params:
+                    if id(p) not in self._used:
+                        self._mark_ready(p)
 
     @contextlib.contextmanager
     def no_sync(self):
