@@ -115,3 +115,12 @@ def test_range_as_index(T):
     y = x.clone()
     y[range(2), [1, 3]] = 0
     return x[range(3), [0, 1, 2]], x[range(1, 3)], y
+
+
+@conformance()
+def test_version_compares_as_a_version(T):
+    """torch.__version__ is a TorchVersion: comparisons with strings and tuples are version comparisons."""
+    v = T.__version__
+    return (type(v).__name__, isinstance(v, str), v >= "2.9", v >= (2, 0), v < (2, 14), v > "2.13.0", v < "2.13.1",
+            v > "2.13.0rc1", v == (2, 13, 0), v < "abc", T.torch_version.TorchVersion("2.13") == "2.13.0",
+            T.version.__version__ == v)

@@ -51,7 +51,7 @@ from torchax._alias import alias_torch as alias_torch  # noqa: E402
 
 
 from torchax.version import __version__ as __version__  # noqa: E402
-from torchax import version as version, storage as storage  # noqa: E402
+from torchax import version as version, storage as storage, torch_version as torch_version  # noqa: E402
 from torchax import backends as backends  # noqa: E402
 from torchax._config import (  # noqa: E402
     are_deterministic_algorithms_enabled as are_deterministic_algorithms_enabled,
