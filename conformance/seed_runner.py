@@ -1,16 +1,21 @@
 """Run the seed examples under torchax, many per process, and write what each printed.
 
-    python conformance/seed_runner.py OUT.json [SCRIPT ...]
+    python conformance/seed_runner.py OUT.json [--claim DIR] [SCRIPT[+torchvision] ...]
 
 Every script runs as `__main__` (as `torchax run` runs it) with `torch` aliased to torchax, in a fresh
 temporary working directory, with torchax's global state reset between scripts and a per-script time
 limit. One interpreter runs many scripts so that JAX starts once and compiled kernels are shared.
-The result file maps each script's name to {"ok", "stdout", "error", "secs"}.
+As in the reference run of torch (which had no torchvision), `import torchvision` fails, unless the
+script is named with a `+torchvision` suffix.
+With `--claim DIR`, several runners given the same list share it: each script runs in whichever runner
+claims it first (an empty file in DIR), so the runners finish together.
+The result file maps each script's name (with its suffix) to {"ok", "stdout", "error", "secs"}.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.abc
 import io
 import json
 import os
@@ -48,7 +53,34 @@ def _reset() -> None:
     torchax.manual_seed(0)  # a script that draws without seeding must not depend on the one before it
 
 
-def run_one(path: str) -> dict:
+class _Hidden(importlib.abc.MetaPathFinder):
+    """Makes a top-level package (and its submodules) unimportable, as when it is not installed."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.partition(".")[0] == self.name:
+            raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
+        return None
+
+
+@contextlib.contextmanager
+def _without(name: str):
+    """`import name` fails inside the block; modules already imported under that name come back after it."""
+    loaded = {k: sys.modules.pop(k) for k in list(sys.modules) if k.partition(".")[0] == name}
+    finder = _Hidden(name)
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
+        for k in [k for k in sys.modules if k.partition(".")[0] == name]:
+            del sys.modules[k]
+        sys.modules.update(loaded)
+
+
+def run_one(path: str, torchvision: bool = False) -> dict:
     import runpy
 
     name = os.path.basename(path)[:-3]
@@ -62,9 +94,10 @@ def run_one(path: str) -> dict:
         sys.argv = [path]
         sys.path.insert(0, os.path.dirname(path))
         _reset()
+        hidden = contextlib.nullcontext() if torchvision else _without("torchvision")
         signal.alarm(TIMEOUT)
         try:
-            with contextlib.redirect_stdout(out):
+            with contextlib.redirect_stdout(out), hidden:
                 runpy.run_path(path, run_name="__main__")
         except SystemExit as e:
             ok = e.code in (None, 0)
@@ -82,8 +115,22 @@ def run_one(path: str) -> dict:
     return {"ok": ok, "stdout": out.getvalue(), "error": error, "secs": round(time.perf_counter() - start, 2)}
 
 
+def _claim(claim_dir: str | None, key: str) -> bool:
+    """Whether this runner takes `key` (always, without a claim directory)."""
+    if claim_dir is None:
+        return True
+    try:
+        os.close(os.open(os.path.join(claim_dir, key), os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    return True
+
+
 def main(argv: list[str]) -> None:
     out_file, scripts = argv[0], argv[1:]
+    claim_dir = None
+    if scripts[:1] == ["--claim"]:
+        claim_dir, scripts = scripts[1], scripts[2:]
     import torchax
 
     torchax.alias_torch()
@@ -91,8 +138,12 @@ def main(argv: list[str]) -> None:
     signal.signal(signal.SIGALRM, _alarm)
     results = {}
     for s in scripts:
+        s, plus, _ = s.partition("+torchvision")
         path = s if os.path.isabs(s) else os.path.join(SCRIPTS, s)
-        results[os.path.basename(path)[:-3]] = run_one(path)
+        key = os.path.basename(path)[:-3] + plus
+        if not _claim(claim_dir, key):
+            continue
+        results[key] = run_one(path, torchvision=bool(plus))
         with open(out_file, "w") as f:  # written as we go: a crash of the interpreter keeps what ran
             json.dump(results, f)
 

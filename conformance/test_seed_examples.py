@@ -1,8 +1,9 @@
 """The seed examples: our users' own PyTorch scripts run under torchax and print what real torch printed.
 
 `seed_examples/` holds the scripts and `seed_examples/torch_outputs/` torch 2.13's stdout for each. All
-scripts run once per session in two torchax interpreters (`seed_runner.py`, the way `torchax run` runs
-a script); each test compares one script's stdout with torch's:
+scripts run once per session in two torchax interpreters sharing one queue (`seed_runner.py`, the way
+`torchax run` runs a script), without torchvision as in torch's reference run; the `torchvision-optional`
+scripts run a second time with torchax's torchvision. Each test compares one script's stdout with torch's:
 - `det` scripts (no randomness): exactly;
 - `rng` scripts: text exactly, numbers to the last printed digit (or 1e-4 relative);
 - `addr` scripts: the same after object addresses and data pointers are masked;
@@ -25,32 +26,36 @@ DIR = os.path.join(HERE, "seed_examples")
 OUTS = os.path.join(DIR, "torch_outputs")
 
 
-def _classes() -> dict[str, str]:
-    """script name -> output class, from the last column of INDEX.md's table."""
-    out = {}
+def _index() -> tuple[dict[str, str], dict[str, str]]:
+    """script name -> output class (the last column of INDEX.md's table), and -> its tags (the fifth)."""
+    classes, tags = {}, {}
     with open(os.path.join(DIR, "INDEX.md"), encoding="utf-8") as f:
         for line in f:
             m = re.match(r"\| `(\d{3}_\w+)\.py` \|.*\| (\S+) \|\s*$", line)
             if m:
-                out[m.group(1)] = m.group(2)
-    return out
+                classes[m.group(1)] = m.group(2)
+                tags[m.group(1)] = line.split("|")[5]
+    return classes, tags
 
 
-CLASSES = _classes()
+CLASSES, TAGS = _index()
 SCRIPTS = sorted(n for n in CLASSES if os.path.exists(os.path.join(OUTS, n + ".out")))
+WITH_TORCHVISION = [n for n in SCRIPTS if "torchvision-optional" in TAGS[n]]
 
 
 @pytest.fixture(scope="session")
 def results():
-    """Run every script: two interpreters, each taking every other script."""
+    """Run every script: two interpreters, each taking the next script not yet taken."""
     tmp = tempfile.mkdtemp(prefix="seed-results-")
+    claims = os.path.join(tmp, "claims")
+    os.mkdir(claims)
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONWARNINGS="ignore")
+    files = [n + ".py" for n in SCRIPTS] + [n + ".py+torchvision" for n in WITH_TORCHVISION]
     procs = []
     for i in range(2):
         out = os.path.join(tmp, f"part{i}.json")
-        files = [n + ".py" for n in SCRIPTS[i::2]]
-        procs.append((out, subprocess.Popen([sys.executable, os.path.join(HERE, "seed_runner.py"), out, *files],
-                                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)))
+        cmd = [sys.executable, os.path.join(HERE, "seed_runner.py"), out, "--claim", claims, *files]
+        procs.append((out, subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)))
     merged = {}
     for out, p in procs:
         _, err = p.communicate()
@@ -100,19 +105,29 @@ def same_output(actual: str, expected: str, kind: str) -> str | None:
     return None
 
 
-@pytest.mark.parametrize("name", SCRIPTS)
-def test_seed_example(results, name):
-    r = results.get(name)
+def _check(results, name, key):
+    r = results.get(key)
     if r is None:
-        pytest.fail(f"{name} did not run: {results.get('__crash__', 'runner gave no result')}")
-    assert r["ok"], f"{name} raised {r['error']}"
+        pytest.fail(f"{key} did not run: {results.get('__crash__', 'runner gave no result')}")
+    assert r["ok"], f"{key} raised {r['error']}"
     kind = CLASSES[name]
     if kind in ("timing", "env"):
         return
     with open(os.path.join(OUTS, name + ".out"), encoding="utf-8") as f:
         expected = f.read()
     diff = same_output(r["stdout"], expected, kind)
-    assert diff is None, f"{name}: {diff}"
+    assert diff is None, f"{key}: {diff}"
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_seed_example(results, name):
+    _check(results, name, name)
+
+
+@pytest.mark.parametrize("name", WITH_TORCHVISION)
+def test_seed_example_with_torchvision(results, name):
+    """The scripts that use torchvision when it is installed, with torchax's: torch's output was made without."""
+    _check(results, name, name + "+torchvision")
 
 
 def test_output_comparison_rules():

@@ -64,7 +64,7 @@ def test_run_script_as_main(tmp_path):
     assert r.returncode == 1, r.stderr
     out = json.loads(r.stdout)
     assert out == {
-        "argv": ["project/main.py", "a", "--flag", "-x"], "name": "__main__", "file": "project/main.py",
+        "argv": ["project/main.py", "a", "--flag", "-x"], "name": "__main__", "file": str(project / "main.py"),
         "helper": 42, "torch_is_torchax": True, "spec": "torchax", "same_linalg": True, "same_cuda": True,
         "onnx": ["ModuleNotFoundError", "torchax does not support 'torch.onnx' yet"],
         "private": ["ModuleNotFoundError", "torchax does not support 'torch._C' yet"],
@@ -72,13 +72,13 @@ def test_run_script_as_main(tmp_path):
         else ["ModuleNotFoundError", "torchax does not support 'torchvision' yet"],
         "zeros": "tensor([0, 0])",
     }
-    # the traceback starts at the user's script, as with `python main.py`
+    # the traceback starts at the user's script, as with `python main.py` (which shows its absolute path)
     tb = r.stderr.strip().splitlines()
     assert tb[0] == "Traceback (most recent call last):", r.stderr
     lines = MAIN.splitlines()
     call, raise_ = lines.index("fail()") + 1, lines.index('    raise ValueError("boom from the script")') + 1
-    assert tb[1].strip() == f'File "project/main.py", line {call}, in <module>', r.stderr
-    assert f'File "project/main.py", line {raise_}, in fail' in r.stderr
+    assert tb[1].strip() == f'File "{project / "main.py"}", line {call}, in <module>', r.stderr
+    assert f'File "{project / "main.py"}", line {raise_}, in fail' in r.stderr
     assert tb[-1] == "ValueError: boom from the script"
     assert "runpy" not in r.stderr and "cli.py" not in r.stderr
 

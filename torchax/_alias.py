@@ -4,6 +4,10 @@
 `torchax.X.Y` and `torchvision[.X]` to `torchax.vision[.X]`, and returns the torchax module object itself,
 so both names share one module (`sys.modules["torch.linalg"] is torchax.linalg`). A torch module that
 torchax does not provide raises ImportError; it is never faked.
+
+A missing attribute of an aliased module reads as torch's error (`module 'torch' has no attribute 'x'`),
+or, for an API that torch 2.13 has and torchax does not provide yet, as `NotImplementedError` naming it
+(still an AttributeError too, so `hasattr(torch, name)` and `getattr(torch, name, default)` work as usual).
 """
 
 from __future__ import annotations
@@ -30,6 +34,45 @@ def _target(fullname: str) -> str | None:
 
 def _unsupported(fullname: str) -> ModuleNotFoundError:
     return ModuleNotFoundError(f"torchax does not support '{fullname}' yet", name=fullname)
+
+
+class UnsupportedAPIError(NotImplementedError, AttributeError):
+    """A torch API that torchax does not provide yet; shown as NotImplementedError, caught as AttributeError too."""
+
+
+# NOTE: shown as `NotImplementedError: ...` (the traceback prints builtins' classes without a module).
+UnsupportedAPIError.__module__, UnsupportedAPIError.__qualname__ = "builtins", "NotImplementedError"
+
+
+def missing_attribute(torch_name: str, attr: str) -> AttributeError:
+    """The error for `torch_name.attr` that torchax lacks: NotImplementedError for a torch API, else torch's own."""
+    from torchax._torch_api import NAMES
+
+    if not attr.startswith("_") and attr in NAMES.get(torch_name, ()):
+        e = UnsupportedAPIError(f"{torch_name}.{attr} is not supported by torchax yet "
+                                "(see conformance/KNOWN_DIFFERENCES.md in the torchax repository)")
+    else:
+        e = AttributeError(f"module '{torch_name}' has no attribute '{attr}'")
+    e.name = attr
+    return e
+
+
+def _report_as(module, torch_name: str) -> None:
+    """Make `module`'s missing attributes raise `missing_attribute(torch_name, ...)` (wrapping its own __getattr__)."""
+    own = module.__dict__.get("__getattr__")
+    if getattr(own, "_torchax_alias", False):
+        return
+
+    def __getattr__(attr):
+        if own is not None:
+            try:
+                return own(attr)
+            except AttributeError:
+                pass
+        raise missing_attribute(torch_name, attr)
+
+    __getattr__._torchax_alias = True
+    module.__getattr__ = __getattr__
 
 
 def _find(target: str):
@@ -59,6 +102,7 @@ class _TorchAliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def create_module(self, spec):
         module = importlib.import_module(_target(spec.name))
+        _report_as(module, spec.name)
         # NOTE: the import system sets `module.__spec__` to the alias spec after this returns; keep the real one
         # so that torchax's modules still describe themselves (reload, pickling by module name, tooling).
         spec.loader_state = module.__spec__

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import builtins
+import io
 import os
-import runpy
 import sys
+import types
 
 USAGE = """\
 usage: torchax run SCRIPT [ARGS...]
        torchax --version
 
 Run SCRIPT as __main__ with `import torch` (and `import torchvision`) resolving to torchax.
-`python -m torchax SCRIPT [ARGS...]` does the same.
+`python -m torchax SCRIPT [ARGS...]` does the same. An uncaught error shows the script's frames
+only; TORCHAX_TRACEBACK=full shows torchax's and JAX's frames too.
 """
 
 
@@ -37,28 +40,52 @@ def run(script: str, args: list[str]) -> int:
     if not os.path.isfile(script):
         sys.stderr.write(f"torchax: can't open file {os.path.abspath(script)!r}: No such file\n")
         return 2
+    from torchax import _traceback
     from torchax._alias import alias_torch
 
+    if _traceback.full():
+        import jax
+
+        jax.config.update("jax_traceback_filtering", "off")
     alias_torch()
     sys.argv = [script, *args]
+    path = os.path.abspath(script)
     # NOTE: like `python script.py`: the script's own directory comes first so its sibling modules import.
-    sys.path[0] = os.path.dirname(os.path.abspath(script))
+    sys.path[0] = os.path.dirname(path)
     try:
-        runpy.run_path(script, run_name="__main__")
+        _run_main(path)
     except (SystemExit, KeyboardInterrupt):
         raise
     except BaseException as e:  # noqa: B036 - reported like the interpreter would, then exit 1
-        tb = e.__traceback__ = _user_frames(e.__traceback__, script)
-        sys.excepthook(type(e), e, tb)
+        _traceback.report(e, _user_frames(e.__traceback__, path))
         return 1
     return 0
 
 
-def _user_frames(tb, script: str):
+def _run_main(path: str) -> None:
+    """Execute the file at `path` as module `__main__`, as `python script.py` does.
+
+    NOTE: not `runpy.run_path`, which sets `sys.argv[0]` to the path it is given: python keeps argv[0] as typed
+    while `__file__` (and so every traceback) holds the absolute path.
+    """
+    with io.open_code(path) as f:
+        code = compile(f.read(), path, "exec", dont_inherit=True)
+    main = types.ModuleType("__main__")
+    main.__dict__.update(__file__=path, __cached__=None, __loader__=None, __package__=None, __spec__=None,
+                         __builtins__=builtins)
+    previous = sys.modules.get("__main__")
+    sys.modules["__main__"] = main
+    try:
+        exec(code, main.__dict__)
+    finally:
+        if previous is not None:
+            sys.modules["__main__"] = previous
+
+
+def _user_frames(tb, path: str):
     """Drop the leading frames of this module and runpy, so the traceback starts at the script as with python."""
-    path = os.path.abspath(script)
     while tb is not None:
-        if os.path.abspath(tb.tb_frame.f_code.co_filename) == path:
+        if tb.tb_frame.f_code.co_filename == path:
             return tb
         tb = tb.tb_next
     return None  # raised while compiling the script (SyntaxError): python shows no frames either
