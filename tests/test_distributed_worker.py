@@ -251,10 +251,6 @@ def run(rank: int | None, world: int | None, outdir: str) -> None:
         dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{os.environ['TEST_PORT']}", rank=rank,
                                 world_size=world)
     rank, world = dist.get_rank(), dist.get_world_size()
-    if len(sys.argv) > 2 and sys.argv[2] == "compile":
-        with open(os.path.join(outdir, f"rank{rank}.json"), "w") as f:
-            json.dump(_compiled(torch, dist, rank, world), f)
-        return
     if len(sys.argv) > 2 and sys.argv[2] == "crash":
         dist.barrier()
         if rank == 1:
@@ -271,8 +267,9 @@ def run(rank: int | None, world: int | None, outdir: str) -> None:
     result = {"rank": rank, "world": world, "backend": dist.get_backend(), "env": env, "early": early_result,
               "initialized": dist.is_initialized(), "elastic": dist.is_torchelastic_launched(),
               "collectives": _collectives(torch, dist, rank, world), "train": _train(torch, dist, rank, world)}
-    if result["elastic"]:  # the torchaxrun run also checks find_unused_parameters
+    if result["elastic"]:  # the torchaxrun run also checks find_unused_parameters and compiled DDP steps
         result["unused"] = _unused(torch, dist, rank, world)
+        result["compiled"] = _compiled(torch, dist, rank, world)
     with open(os.path.join(outdir, f"rank{rank}.json"), "w") as f:
         json.dump(result, f)
     dist.destroy_process_group()
