@@ -1,16 +1,17 @@
-"""Which lowering for a 2-D convolution's gradients: the measurement behind torchax/nn/functional/conv.py's choice.
+"""Which lowering for a 2-D convolution on CPU: the measurement behind torchax/nn/functional/conv.py's choice.
 
-For each layer shape (N, C_in, H, C_out, k; stride 1, no padding) it times, jitted and to completion (best of
---reps), the forward, the input gradient and the weight gradient of torchax's convolution kernel under both CPU
-lowerings of the weight gradient:
+For each layer shape (N, C_in, H, C_out, k, padding; stride 1) it times, jitted and to completion (best of
+--reps), the forward, the input gradient and the weight gradient of torchax's convolution kernel under the CPU
+lowerings:
   xla      lax.conv_general_dilated and JAX's own transpose rules (XLA:CPU hands convolutions with more than 16
-           feature channels to YNNPACK)
-  chunked  the same forward and input gradient; the weight gradient as batch-chunk x out-channel-chunk
-           convolutions of <= 16 features each, which XLA:CPU keeps on its Eigen kernel
-and which of the two torchax uses by default on CPU (chunked for output planes of >= 256 pixels),
-and torch's eager forward / forward+input-grad / forward+weight-grad for reference; it checks that both lowerings
-give the same gradients. The layers are those of benchmarks/train.py's CNN and a few common others.
-Run: python -m benchmarks.conv_lowering [--reps 15] [--layers 64,32,26,64,3;...]
+           feature channels to YNNPACK unless the output is larger than the input)
+  tuned    the forward padded with zero rows until its output is larger than its input (Eigen), the extra rows
+           dropped; the weight gradient as batch-chunk x out-channel-chunk convolutions of <= 16 features each
+           (Eigen); the input gradient as xla's
+and which torchax uses by default (unpadded convolutions only: there YNNPACK is ~2x slower than Eigen), and torch's
+eager forward / forward+input-grad / forward+weight-grad for reference; it checks that both lowerings give the same
+results. The layers are those of benchmarks/train.py's CNN and a few common others.
+Run: python -m benchmarks.conv_lowering [--reps 15] [--layers 64,32,26,64,3,0;...]
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ import time
 
 import numpy as np
 
-LAYERS = [(64, 1, 28, 32, 3), (64, 32, 26, 64, 3), (64, 32, 13, 64, 3), (64, 16, 13, 32, 3), (16, 64, 16, 64, 3),
-          (32, 3, 32, 64, 3), (128, 64, 8, 128, 3)]
+LAYERS = [(64, 1, 28, 32, 3, 0), (64, 32, 26, 64, 3, 0), (64, 32, 13, 64, 3, 0), (64, 16, 13, 32, 3, 0),
+          (16, 64, 16, 64, 3, 0), (64, 32, 26, 64, 3, 1), (32, 3, 32, 64, 3, 1), (32, 64, 32, 64, 3, 1),
+          (128, 64, 8, 128, 3, 1)]
 
 
 def best(fn, reps: int) -> float:
@@ -37,26 +39,26 @@ def best(fn, reps: int) -> float:
     return min(times) * 1e3
 
 
-def jax_times(x, w, g, lowering: str, reps: int):
-    """(fwd, dx, dw) ms and the gradients under one lowering of torchax's conv kernel."""
+def jax_times(x, w, g, pad, lowering: str, reps: int):
+    """(fwd, dx, dw) ms and (out, dx, dw) under one lowering of torchax's conv kernel."""
     import jax
 
     from torchax.nn.functional import conv as C
 
-    C.cpu_weight_grad = lowering
+    C.cpu_weight_grad, C.cpu_forward = ("xla", "xla") if lowering == "xla" else ("always", "eigen")
 
     def f(a, b):
-        return C.convolve("conv2d", a, b, None, 1, 0, 1, False, 0, 1, 2)
+        return C.convolve("conv2d", a, b, None, 1, pad, 1, False, 0, 1, 2)
 
     fwd = jax.jit(f)
     dx = jax.jit(lambda a, b, c: jax.vjp(lambda a: f(a, b), a)[1](c)[0])
     dw = jax.jit(lambda a, b, c: jax.vjp(lambda b: f(a, b), b)[1](c)[0])
     times = (best(lambda: fwd(x, w), reps), best(lambda: dx(x, w, g), reps), best(lambda: dw(x, w, g), reps))
-    C.cpu_weight_grad = "chunked"
-    return times, (np.asarray(dx(x, w, g)), np.asarray(dw(x, w, g)))
+    C.cpu_weight_grad, C.cpu_forward = "chunked", "eigen"
+    return times, tuple(np.asarray(a) for a in (fwd(x, w), dx(x, w, g), dw(x, w, g)))
 
 
-def torch_times(x, w, g, reps: int):
+def torch_times(x, w, g, pad, reps: int):
     import torch
 
     F = torch.nn.functional
@@ -72,8 +74,9 @@ def torch_times(x, w, g, reps: int):
             times.append(time.perf_counter() - t)
         return min(times) * 1e3
 
-    return (timed(lambda: F.conv2d(tx, tw)), timed(lambda: torch.autograd.grad(F.conv2d(txg, tw), txg, tg)),
-            timed(lambda: torch.autograd.grad(F.conv2d(tx, twg), twg, tg)))
+    return (timed(lambda: F.conv2d(tx, tw, padding=pad)),
+            timed(lambda: torch.autograd.grad(F.conv2d(txg, tw, padding=pad), txg, tg)),
+            timed(lambda: torch.autograd.grad(F.conv2d(tx, twg, padding=pad), twg, tg)))
 
 
 def main(argv=None):
@@ -95,21 +98,23 @@ def main(argv=None):
     except ImportError:
         torch = None
     print(f"backend {jax.default_backend()}, jax {jax.__version__}; best of {args.reps}, ms")
-    print(f"{'layer (N,C,H,O,k)':22} {'fwd':>6} {'dx':>7} {'dw xla':>7} {'dw chunked':>10} {'dw speed-up':>11} "
-          f"{'default':>8}   {'torch: fwd':>10} {'fwd+dx':>7} {'fwd+dw':>7}  max rel diff")
+    print(f"{'layer (N,C,H,O,k,pad)':24} {'fwd xla':>7} {'tuned':>7} {'dx':>7} {'dw xla':>7} {'tuned':>7}  default "
+          f"fwd/dw   {'torch: fwd':>10} {'fwd+dx':>7} {'fwd+dw':>7}  max rel diff")
     rng = np.random.default_rng(0)
-    for (n, c, h, o, k) in layers:
+    for (n, c, h, o, k, pad) in layers:
+        oh = h + 2 * pad - k + 1
         x = jnp.asarray(rng.standard_normal((n, c, h, h)).astype(np.float32))
         w = jnp.asarray((rng.standard_normal((o, c, k, k)) * 0.1).astype(np.float32))
-        g = jnp.asarray(rng.standard_normal((n, o, h - k + 1, h - k + 1)).astype(np.float32))
-        (fx, dxx, dwx), (gx, gw) = jax_times(x, w, g, "xla", args.reps)
-        (_, _, dwc), (cx, cw) = jax_times(x, w, g, "always", args.reps)
-        pick = "chunked" if C._use_chunked_weight_grad(x, w, 1, 2, (h - k + 1, h - k + 1)) else "xla"
-        diff = max(float(np.abs(a - b).max() / np.abs(a).max()) for a, b in ((gx, cx), (gw, cw)))
-        ref = torch_times(x, w, g, args.reps) if torch is not None else (float("nan"),) * 3
-        print(f"{str((n, c, h, o, k)):22} {fx:6.2f} {dxx:7.2f} {dwx:7.2f} {dwc:10.2f} {dwx / dwc:10.2f}x {pick:>8}   "
-              f"{ref[0]:10.2f} {ref[1]:7.2f} {ref[2]:7.2f}  {diff:.1e}", flush=True)
-
+        g = jnp.asarray(rng.standard_normal((n, o, oh, oh)).astype(np.float32))
+        (fx, dxx, dwx), ref = jax_times(x, w, g, pad, "xla", args.reps)
+        (ft, _, dwt), got = jax_times(x, w, g, pad, "tuned", args.reps)
+        params = ((1, 1), ((pad, pad),) * 2, (1, 1), (1, 1), 1)
+        plan = C._cpu_plan(x, w, params, (oh, oh)) or (0, False)
+        pick = f"{'eigen' if plan[0] else 'xla'}/{'chunked' if plan[1] else 'xla'}"
+        diff = max(float(np.abs(a - b).max() / np.abs(a).max()) for a, b in zip(ref, got))
+        tref = torch_times(x, w, g, pad, args.reps) if torch is not None else (float("nan"),) * 3
+        print(f"{str((n, c, h, o, k, pad)):24} {fx:7.2f} {ft:7.2f} {dxx:7.2f} {dwx:7.2f} {dwt:7.2f}  {pick:13}   "
+              f"{tref[0]:10.2f} {tref[1]:7.2f} {tref[2]:7.2f}  {diff:.1e}", flush=True)
 
 if __name__ == "__main__":
     main()

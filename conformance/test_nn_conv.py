@@ -278,3 +278,15 @@ def test_conv2d_large_plane_grads(T, kw):
     c = tensor(T, tuple(y.shape), seed=3, low=-1, high=1)
     gx, gw, gb = T.autograd.grad((y * c).sum(), (x, w, b))
     return y, gx, gw, gb
+
+
+@conformance(rtol=1e-5, atol=1e-3)
+def test_conv2d_eigen_rows_grads(T):
+    """>= 16 input channels, unpadded, a 16x16 output: the CPU forward padded onto Eigen and the chunked weight
+    gradient; forward, both gradients and a double backward."""
+    x, w = tensor(T, (2, 16, 18, 18), grad=True), tensor(T, (17, 16, 3, 3), grad=True, seed=1)
+    y = T.nn.functional.conv2d(x, w)
+    c = tensor(T, tuple(y.shape), seed=3, low=-1, high=1)
+    gx, gw = T.autograd.grad((y * c).sum(), (x, w), create_graph=True)
+    ggx, = T.autograd.grad((gw * gw).sum(), x)
+    return y, gx, gw, ggx

@@ -4,16 +4,20 @@ Every convolution is one `jax.lax.conv_general_dilated` kernel; argument checks 
 errors. A transposed convolution is the gradient of a convolution with respect to its input: a convolution of the
 stride-dilated input with the spatially flipped, in/out-swapped kernel.
 
-Weight gradients on CPU (measured in benchmarks/conv_lowering.py): XLA:CPU hands a 2-D convolution whose input or
-output has more than 16 feature channels to YNNPACK, whose weight-gradient convolution (batch as the contracted
-feature dim, the output gradient as a large kernel) runs ~2x slower than XLA's Eigen kernel; the forward and the
-input gradient are as fast as Eigen's. So on CPU a 2-D convolution's derivative with respect to the weight is
-written as a sum of convolutions over batch chunks x output-channel chunks of <= 16 each (`_chunked_weight_conv`),
-which XLA keeps on Eigen: the same result to rounding, the transpose of each chunk is one small Eigen kernel. It
-pays for output planes of >= 256 pixels (1.5-1.8x faster weight gradients); on small planes YNNPACK is as fast.
-The chunks are a custom_jvp's tangent, so forward mode, double backward and jax transforms keep working.
-im2col + GEMM formulations were slower than both on CPU (XLA's copies that build the patches dominate). GPU/TPU
-keep the plain convolution and its built-in transposes.
+Lowering on CPU (measured in benchmarks/conv_lowering.py): XLA:CPU hands a 2-D convolution with more than 16
+feature channels to YNNPACK unless its output is larger than its input; otherwise Eigen runs it. YNNPACK runs
+*unpadded* convolutions with >= 16 input channels on large planes ~2x slower than Eigen, forward and weight
+gradient alike (a profile of the CNN training step: those two took ~60% of it); padded ones it runs as fast. So,
+on CPU only, for unpadded 2-D convolutions:
+- the forward pads the input with zero rows below until the output has one row more than the input, which keeps
+  it on Eigen, and drops those rows (k / out_h more work; `_eigen_rows`);
+- the weight gradient is a sum of convolutions over batch chunks x output-channel chunks of <= 16 each
+  (`_chunked_weight_conv`), each one small Eigen kernel: the same result to rounding, 1.5-1.8x faster on output
+  planes of >= 256 pixels (on padded convolutions YNNPACK's own is 2-3x faster than the chunks);
+- the input gradient is XLA's own: its output is larger than its input, so Eigen already runs it.
+These are a custom_jvp whose tangents are plain convolutions, so forward mode, double backward and jax transforms
+keep working. im2col + GEMM formulations were slower than both (XLA's copies that build the patches dominate).
+GPU/TPU keep the plain convolution and its built-in transposes.
 """
 
 from __future__ import annotations
@@ -168,10 +172,8 @@ def convolve(fname, input, weight, bias, stride, padding, dilation, transposed, 
                                     f"({_dims(eff)}). Kernel size can't be greater than actual input size")
         w, lhs_dilation = weight, (1,) * n
     params = (tuple(stride), tuple(map(tuple, pads)), tuple(lhs_dilation), tuple(dilation), groups)
-    if not transposed and _use_chunked_weight_grad(x, w, groups, n, _out_size(spatial, pads, dilation, ksize, stride)):
-        out = _conv_cpu(x, w, params)
-    else:
-        out = _conv(x, w, params)
+    plan = None if transposed else _cpu_plan(x, w, params, _out_size(spatial, pads, dilation, ksize, stride))
+    out = _conv(x, w, params) if plan is None else _conv_cpu(x, w, params, plan)
     if bias is not None:
         out = out + bias.reshape(-1, *(1,) * n)
     return out if batched else out[0]
@@ -184,6 +186,8 @@ CPU_MAX_CHUNKS = 64  # more chunk convolutions than this cost more in compile ti
 CPU_MIN_OUT_PIXELS = 256  # below ~16x16 output pixels YNNPACK's weight gradient is as fast or faster (measured)
 # "chunked" (default: on CPU where it pays), "always" (wherever it applies) or "xla" (never); conv_lowering.py
 cpu_weight_grad = "chunked"
+# "eigen" (default: unpadded large convolutions padded onto Eigen, see _eigen_rows) or "xla" (as written)
+cpu_forward = "eigen"
 
 
 def _out_size(spatial, pads, dilation, ksize, stride) -> tuple:
@@ -198,18 +202,55 @@ def _conv(x, w, params):
                                     dimension_numbers=("NC" + sp, "OI" + sp, "NC" + sp), feature_group_count=groups)
 
 
-def _use_chunked_weight_grad(x, w, groups, n, out_hw) -> bool:
-    """CPU, 2-D, ungrouped, f32/f64, a large output plane, more than one chunk but not too many (see the module
-    docstring and benchmarks/conv_lowering.py)."""
-    if cpu_weight_grad not in ("chunked", "always") or n != 2 or groups != 1 or x.dtype not in (jnp.float32,
-                                                                                                jnp.float64):
+def _use_chunked_weight_grad(x, w, params, out_hw) -> bool:
+    """CPU, 2-D, ungrouped, f32/f64, unpadded, a large output plane, more than one chunk but not too many (see the
+    module docstring and benchmarks/conv_lowering.py)."""
+    groups = params[4]
+    if cpu_weight_grad not in ("chunked", "always") or x.ndim != 4 or groups != 1 or x.dtype not in (jnp.float32,
+                                                                                                   jnp.float64):
         return False
-    if cpu_weight_grad == "chunked" and math.prod(out_hw) < CPU_MIN_OUT_PIXELS:
+    if cpu_weight_grad == "chunked" and (math.prod(out_hw) < CPU_MIN_OUT_PIXELS or any(p != (0, 0) for p in params[1])):
         return False
     if jax.default_backend() != "cpu":
         return False
     chunks = math.ceil(x.shape[0] / CPU_CHUNK) * math.ceil(w.shape[0] / CPU_CHUNK)
     return 1 < chunks <= CPU_MAX_CHUNKS and x.shape[0] * w.shape[0] > 0
+
+
+def _eigen_rows(x, w, params, out_hw) -> int:
+    """Extra zero rows below the input that move an unpadded CPU convolution from YNNPACK to Eigen (0: none).
+
+    XLA:CPU gives YNNPACK a 2-D convolution with more than 16 feature channels unless its output is larger than
+    its input; YNNPACK runs unpadded ("valid") convolutions with >= 16 input channels on large planes ~2x slower than
+    Eigen (padded ones as fast). Padding the first spatial dim until the output has one row more than the input,
+    then dropping the extra rows, costs k / out_h more work and keeps Eigen (benchmarks/conv_lowering.py).
+    """
+    stride, pads, lhs_dilation, dilation, groups = params
+    if (cpu_forward != "eigen" or x.ndim != 4 or groups != 1 or x.dtype not in (jnp.float32, jnp.float64)
+            or any(p != (0, 0) for p in pads) or any(v != 1 for v in stride + lhs_dilation + dilation)):
+        return 0
+    if x.shape[1] < CPU_CHUNK or max(x.shape[1], w.shape[0]) <= CPU_CHUNK or math.prod(out_hw) < CPU_MIN_OUT_PIXELS:
+        return 0
+    if jax.default_backend() != "cpu":
+        return 0
+    return x.shape[2] + 1 - out_hw[0]
+
+
+def _cpu_plan(x, w, params, out_hw):
+    """(extra forward rows, chunked weight gradient) where either pays on CPU, else None: the plain convolution."""
+    rows = _eigen_rows(x, w, params, out_hw)
+    chunked = _use_chunked_weight_grad(x, w, params, out_hw)
+    return (rows, chunked) if rows or chunked else None
+
+
+def _conv_rows(x, w, params, rows):
+    """_conv with `rows` more rows of zero padding below the input, the extra output rows dropped."""
+    if not rows:
+        return _conv(x, w, params)
+    stride, pads, lhs_dilation, dilation, groups = params
+    padded = ((pads[0][0], pads[0][1] + rows),) + pads[1:]
+    out = _conv(x, w, (stride, padded, lhs_dilation, dilation, groups))
+    return out[:, :, :out.shape[2] - rows]
 
 
 def _chunked_weight_conv(x, dw, params):
@@ -223,21 +264,23 @@ def _chunked_weight_conv(x, dw, params):
     return jnp.concatenate(rows, axis=0)
 
 
-@functools.partial(jax.custom_jvp, nondiff_argnums=(2,))
-def _conv_cpu(x, w, params):
-    return _conv(x, w, params)
+@functools.partial(jax.custom_jvp, nondiff_argnums=(2, 3))
+def _conv_cpu(x, w, params, plan):
+    return _conv_rows(x, w, params, plan[0])
 
 
 @functools.partial(_conv_cpu.defjvp, symbolic_zeros=True)
-def _conv_cpu_jvp(params, primals, tangents):
+def _conv_cpu_jvp(params, plan, primals, tangents):
+    # NOTE: the tangents are plain convolutions (not _conv_rows): their transposes, the gradients, are then XLA's
+    # own input-gradient convolution and (where chunked) the Eigen weight-gradient chunks
     x, w = primals
     dx, dw = tangents
-    out = _conv(x, w, params)
+    out = _conv_rows(x, w, params, plan[0])
     parts = []
     if not isinstance(dx, SymbolicZero):
         parts.append(_conv(dx, w, params))
     if not isinstance(dw, SymbolicZero):
-        parts.append(_chunked_weight_conv(x, dw, params))
+        parts.append(_chunked_weight_conv(x, dw, params) if plan[1] else _conv(x, dw, params))
     tangent = functools.reduce(jnp.add, parts) if parts else jnp.zeros_like(out)
     return out, tangent
 

@@ -17,6 +17,7 @@ from jax import lax
 
 from torchax._ops.pointwise_unary import float_abs
 from torchax._registry import Static, TorchNotImplementedError, TorchRuntimeError, TorchValueError, op
+from torchax.nn.functional._pool_blocks import nonoverlap_indices, nonoverlap_max, nonoverlapping
 from torchax.nn.functional.conv import _is_int
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices", "max_pool2d_with_indices",
@@ -232,9 +233,13 @@ def _strided_dims(x, k, s, p, d, out):
 def _max_pool(input, n, kernel_size, stride, padding, dilation, ceil_mode, return_indices, fname):
     x = _check_input(fname, input, n)
     k, s, p, d, out = _geometry(fname, x, n, kernel_size, stride, padding, dilation, ceil_mode)
-    values, indices = _window_max(x, _strided_dims(x, k, s, p, d, out))
+    if nonoverlapping(k, s, p, d, out, x.shape[2:]):
+        values = nonoverlap_max(x, k, out)
+        indices = nonoverlap_indices(x, k, out) if return_indices else None
+    else:
+        values, indices = _window_max(x, _strided_dims(x, k, s, p, d, out))
     if input.ndim == n + 1:
-        values, indices = values[0], indices[0]
+        values, indices = values[0], None if indices is None else indices[0]
     return (values, indices) if return_indices else values
 
 
