@@ -13,11 +13,13 @@ import math
 import jax.numpy as jnp
 
 from torchax import _dtype
-from torchax._ops import linalg_decomp, linalg_kernels
+from torchax._ops import linalg_decomp, linalg_householder, linalg_kernels, lowrank
 from torchax._ops.einsum import einsum
 from torchax._ops.linalg_common import HIGHEST, not_implemented, type_name, wrap_dim, write_out
 from torchax._ops.linalg_decomp import *  # noqa: F403 - torch.det, torch.svd, ... live there
+from torchax._ops.linalg_householder import *  # noqa: F403 - torch.geqrf, torch.ormqr
 from torchax._ops.linalg_kernels import *  # noqa: F403 - torch.matrix_power, torch.matrix_exp
+from torchax._ops.lowrank import *  # noqa: F403 - torch.svd_lowrank, torch.pca_lowrank
 from torchax._registry import (
     TorchRuntimeError,
     TorchTypeError,
@@ -31,7 +33,8 @@ from torchax._tensor import Tensor
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "einsum", "addmm", "addmv", "addr",
            "addbmm", "baddbmm", "tensordot", "kron", "cross", "chain_matmul", "cdist", *linalg_decomp.__all__,
-           *linalg_kernels.__all__]
+           *linalg_kernels.__all__, *linalg_householder.__all__,
+           *lowrank.__all__]
 
 # C++ type names, as torch's mm dtype message prints them
 _CPP = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",

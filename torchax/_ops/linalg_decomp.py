@@ -8,6 +8,8 @@ torch's `info` alongside its result and `raise_for_info` checks it eagerly (neve
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 from jax import lax
@@ -386,19 +388,54 @@ def pinv_impl(a, atol, rtol, hermitian):
                                 f"dimensions of float, double, cfloat or cdouble types")
     if a.size == 0:
         return jnp.zeros(a.shape[:-2] + (n, m), a.dtype)
-    rd = lc.real_dtype(a)
-    if hermitian:
-        s, v = eigh_impl(a, "L")
-        smax = jnp.abs(s).max(-1, keepdims=True)
-    else:
-        u, s, vh = jnp.linalg.svd(a, full_matrices=False)
-        smax = s[..., :1]
-    tol = rank_tolerance(atol, rtol, smax, m, n, rd)
-    if hermitian:
-        sinv = jnp.where(jnp.abs(s) > tol, 1 / jnp.where(s == 0, 1, s), 0).astype(a.dtype)
-        return jnp.matmul(v * sinv[..., None, :], lc.mH(v), precision=lc.HIGHEST)
+    if hermitian:  # eigh's values, but the general pinv's gradient, as torch
+        return _pinv_hermitian(a, (atol, rtol))
+    u, s, vh = jnp.linalg.svd(a, full_matrices=False)
+    tol = rank_tolerance(atol, rtol, s[..., :1], m, n, lc.real_dtype(a))
     sinv = jnp.where(s > tol, 1 / jnp.where(s == 0, 1, s), 0).astype(a.dtype)
     return jnp.matmul(lc.mH(vh) * sinv[..., None, :], lc.mH(u), precision=lc.HIGHEST)
+
+
+def _pinv_hermitian_value(a, tols):
+    """pinv of a Hermitian matrix from its eigendecomposition (lower triangle), eigenvalues below tol dropped."""
+    atol, rtol = tols
+    m, n = a.shape[-2:]
+    s, v = eigh_impl(a, "L")
+    tol = rank_tolerance(atol, rtol, jnp.abs(s).max(-1, keepdims=True), m, n, lc.real_dtype(a))
+    sinv = jnp.where(jnp.abs(s) > tol, 1 / jnp.where(s == 0, 1, s), 0).astype(a.dtype)
+    return jnp.matmul(v * sinv[..., None, :], lc.mH(v), precision=lc.HIGHEST)
+
+
+def _pinv_backward(g, p, a):
+    """torch's pinv_backward: the derivative of the pseudo-inverse p of a general matrix a (also the one torch
+    uses for hermitian=True)."""
+    mm = functools.partial(jnp.matmul, precision=lc.HIGHEST)
+    ph, gh = lc.mH(p), lc.mH(g)
+    if a.shape[-2] <= a.shape[-1]:
+        k = mm(gh, p)
+        kph = mm(k, ph)
+        return -lc.mH(mm(p, k)) + kph - mm(mm(a, p), kph) + mm(mm(ph, p), gh - mm(k, a))
+    k = mm(p, gh)
+    phk = mm(ph, k)
+    return -lc.mH(mm(k, p)) + mm(mm(gh - mm(a, k), p), ph) + phk - mm(mm(phk, p), a)
+
+
+@jax.custom_vjp
+def _pinv_hermitian(a, tols):
+    return _pinv_hermitian_value(a, tols)
+
+
+def _pinv_hermitian_fwd(a, tols):
+    p = _pinv_hermitian_value(a, tols)
+    return p, (a, p, tols)
+
+
+def _pinv_hermitian_bwd(res, g):
+    a, p, tols = res
+    return _pinv_backward(g, p, a), jax.tree.map(jnp.zeros_like, tols)
+
+
+_pinv_hermitian.defvjp(_pinv_hermitian_fwd, _pinv_hermitian_bwd)
 
 
 def rank_tolerance(atol, rtol, smax, m, n, rd):

@@ -17,6 +17,7 @@ from jax import lax
 
 from torchax import _dtype
 from torchax._ops import linalg_common as lc, linalg_decomp as dc
+from torchax._ops.reduction import _safe_root
 from torchax._registry import TorchIndexError, TorchRuntimeError, broadcast_shapes, composite, op, structseq
 from torchax._tensor import _TYPE_NAME, wrap
 
@@ -100,10 +101,10 @@ def vnorm(x, ord, axes, keepdim):
         r = jnp.min(a, axes, keepdims=keepdim)
     elif ord == 1:
         r = jnp.sum(a, axes, keepdims=keepdim)
-    elif ord == 2:
-        r = jnp.sqrt(jnp.sum(a * a, axes, keepdims=keepdim))
+    elif ord == 2:  # the root's gradient at a zero vector is 0, torch's subgradient
+        r = _safe_root(jnp.sum(a * a, axes, keepdims=keepdim), 2)
     else:
-        r = jnp.sum(a ** ord, axes, keepdims=keepdim) ** (1 / ord)
+        r = _safe_root(jnp.sum(a ** ord, axes, keepdims=keepdim), ord)
     return r.astype(rd)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from torchax._registry import composite
 
-__all__ = ["native_layer_norm", "native_group_norm", "native_batch_norm"]
+__all__ = ["native_layer_norm", "native_group_norm", "native_batch_norm", "_native_batch_norm_legit"]
 
 
 def _affine(out, weight, bias, shape):
@@ -66,3 +66,17 @@ def native_batch_norm(input, weight, bias, running_mean, running_var, training, 
     out = (input - running_mean.reshape(shape)) * (running_var.reshape(shape) + eps).rsqrt()
     saved = empty((0,), dtype=input.dtype)
     return _affine(out, weight, bias, shape), saved, saved.clone()
+
+
+@composite(method=False)
+def _native_batch_norm_legit(input, weight, bias, *args):
+    """torch._native_batch_norm_legit: native_batch_norm with running statistics
+    (input, weight, bias, running_mean, running_var, training, momentum, eps) or without them
+    (input, weight, bias, training, momentum, eps: batch statistics, nothing updated)."""
+    if len(args) == 3:
+        training, momentum, eps = args
+        if not training:
+            raise RuntimeError("_native_batch_norm_legit without running statistics needs training=True")
+        return native_batch_norm(input, weight, bias, None, None, True, momentum, eps)
+    running_mean, running_var, training, momentum, eps = args
+    return native_batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps)

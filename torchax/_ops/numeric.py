@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import jax
@@ -11,7 +12,7 @@ import jax.scipy.special as jss
 from torchax._registry import TorchRuntimeError, composite, op, structseq
 
 __all__ = ["complex", "polar", "frexp", "igamma", "igammac", "cov", "corrcoef", "trapezoid", "trapz",
-           "cumulative_trapezoid", "histogram"]
+           "cumulative_trapezoid", "histogram", "histogramdd", "gradient"]
 
 _FrexpResult = structseq("frexp", ("mantissa", "exponent"))
 _HistogramResult = structseq("histogram", ("hist", "bin_edges"))
@@ -172,13 +173,7 @@ def _histogram(input, bins, range, weight, density):  # noqa: A002 - torch's nam
                                 f"input {input.dtype}")
     x = input.ravel()
     if isinstance(bins, int):
-        if range is None:
-            lo, hi = (jnp.min(x), jnp.max(x)) if x.size else (jnp.zeros((), x.dtype), jnp.zeros((), x.dtype))
-        else:
-            lo, hi = jnp.asarray(range[0], x.dtype), jnp.asarray(range[1], x.dtype)
-        same = lo == hi
-        lo, hi = jnp.where(same, lo - 0.5, lo), jnp.where(same, hi + 0.5, hi)  # torch widens an empty range
-        edges = jnp.linspace(lo, hi, bins + 1).astype(x.dtype)
+        edges = _linear_edges(x, bins, range)
     else:
         edges = bins.astype(x.dtype)
     n = edges.shape[0] - 1
@@ -203,3 +198,163 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
         return _HistogramResult(out[0], out[1])
     return result
 
+
+
+_HistogramddResult = structseq("histogramdd", ("hist", "bin_edges"))
+
+
+def _linear_edges(x, bins, rng):
+    """`bins + 1` equal edges over `rng` (default min..max of x), an empty range widened by 0.5 each side."""
+    if rng is None:  # torch's edges for no data are 0..1
+        lo, hi = (jnp.min(x), jnp.max(x)) if x.size else (jnp.zeros((), x.dtype), jnp.ones((), x.dtype))
+    else:
+        lo, hi = jnp.asarray(rng[0], x.dtype), jnp.asarray(rng[1], x.dtype)
+    same = lo == hi
+    lo, hi = jnp.where(same, lo - 0.5, lo), jnp.where(same, hi + 0.5, hi)
+    return jnp.linspace(lo, hi, bins + 1).astype(x.dtype)
+
+
+@op(method=False, out=False, differentiable=False)
+def _histogramdd(input, bins, range, weight, density):  # noqa: A002 - torch's names
+    if not jnp.issubdtype(input.dtype, jnp.floating):
+        raise TorchRuntimeError(f"torch.histogramdd: input tensor and bins tensors should have the same dtype, but "
+                                f"got input {input.dtype}")
+    d = input.shape[-1]
+    x = input.reshape(-1, d)
+    n = len(bins)
+    if n != d:
+        raise TorchRuntimeError("histogramdd: The size of bins must be equal to the innermost dimension of the input.")
+    edges = [(_linear_edges(x[:, i], b, None if range is None else range[2 * i:2 * i + 2]) if isinstance(b, int)
+              else b.astype(x.dtype)) for i, b in enumerate(bins)]
+    sizes = tuple(e.shape[0] - 1 for e in edges)
+    flat = jnp.zeros((x.shape[0],), jnp.int64)
+    inside = jnp.ones((x.shape[0],), bool)
+    for i, e in enumerate(edges):  # bin k holds [e_k, e_k+1); the last bin also holds its right edge
+        v = x[:, i]
+        idx = jnp.where(v == e[-1], sizes[i] - 1, jnp.searchsorted(e, v, side="right") - 1)
+        inside &= (v >= e[0]) & (v <= e[-1])
+        flat = flat * sizes[i] + jnp.clip(idx, 0, max(sizes[i] - 1, 0))
+    w = jnp.ones((x.shape[0],), x.dtype) if weight is None else weight.reshape(-1).astype(x.dtype)
+    total = math.prod(sizes)
+    hist = jnp.zeros((total,), x.dtype).at[jnp.where(inside, flat, total)].add(w, mode="drop").reshape(sizes)
+    if density:
+        width = jnp.ones(sizes, x.dtype)
+        for i, e in enumerate(edges):
+            width = width * jnp.diff(e).reshape((1,) * i + (-1,) + (1,) * (n - i - 1))
+        hist = hist / (jnp.sum(hist) * width)
+    return (hist, *edges)
+
+
+@composite()
+def histogramdd(input, bins, *, range=None, weight=None, density=False, out=None):  # noqa: A002
+    """torch.histogramdd: the D-dimensional histogram of the rows of `input` (..., D): (hist, tuple of bin edges).
+    `bins` is an int for every dim, D ints, or D tensors of edges; `range` is (min, max) per dim, flattened."""
+    d = input.shape[-1] if input.ndim else 0
+    if isinstance(bins, int):
+        bins = (bins,) * d
+    bins = tuple(bins)
+    if all(isinstance(b, int) for b in bins) and any(b <= 0 for b in bins):
+        raise TorchRuntimeError("histogramdd(): bins must be > 0, but got 0 for dimension")
+    if range is not None:
+        range = tuple(float(r) for r in range)  # noqa: A001
+        if len(range) != 2 * d:
+            raise TorchRuntimeError(f"histogramdd: for {d}-dimensional histogram, range should have {2 * d} "
+                                    f"elements, but got {len(range)}")
+        if any(lo > hi for lo, hi in zip(range[::2], range[1::2])):
+            raise TorchRuntimeError("histogramdd: min should not exceed max")
+    hist, *edges = _histogramdd(input, bins, range, weight, density)
+    if out is not None:
+        raise TorchRuntimeError("histogramdd(): out= is not supported")
+    return _HistogramddResult(hist, tuple(edges))
+
+
+# --- gradient ------------------------------------------------------------------------------------------------------
+
+
+def _gradient_dims(input, spacing, dim):
+    """Normalise torch.gradient's (spacing, dim): the wrapped dims and one spacing (number or 1-D tensor) per dim."""
+    from torchax._tensor import Tensor, _wrap_dim
+
+    dims = list(range(input.ndim)) if dim is None else [dim] if isinstance(dim, int) else list(dim)
+    dims = [_wrap_dim(d, input.ndim) for d in dims]
+    if spacing is None:
+        spacing = 1
+    if isinstance(spacing, (int, float)) or isinstance(spacing, Tensor) and spacing.ndim == 0:
+        spacings = [spacing] * len(dims)
+    else:
+        spacings = list(spacing)
+        if len(spacings) != len(dims):
+            raise TorchRuntimeError(f"torch.gradient expected spacing to be unspecified, a scalar or it's spacing "
+                                    f"and dim arguments to have the same length, but got a spacing argument of "
+                                    f"length {len(spacings)} and a dim argument of length {len(dims)}.")
+    return dims, spacings
+
+
+def _sl(t, d, start, stop=None):
+    n = t.shape[d]
+    start = start % n if start < 0 else start
+    stop = n if stop is None else stop % n if stop < 0 else stop
+    return t.narrow(d, start, stop - start)
+
+
+def _gradient_uniform(f, d, h, edge_order):
+    center = (_sl(f, d, 2) - _sl(f, d, 0, -2)) / h
+    if edge_order == 1:
+        first = (_sl(f, d, 1, 2) - _sl(f, d, 0, 1)) / h
+        last = (_sl(f, d, -1) - _sl(f, d, -2, -1)) / h
+    else:
+        first = (-1.5 * _sl(f, d, 0, 1) + 2 * _sl(f, d, 1, 2) - 0.5 * _sl(f, d, 2, 3)) / h
+        last = (0.5 * _sl(f, d, -3, -2) - 2 * _sl(f, d, -2, -1) + 1.5 * _sl(f, d, -1)) / h
+    return first, center / 2, last
+
+
+def _gradient_coords(f, d, x, edge_order):
+    """Second-order central differences on the non-uniform grid `x` (torch's formulas)."""
+    shape = [1] * f.ndim
+    shape[d] = -1
+    dx = x.diff()
+    dx1, dx2 = dx[:-1], dx[1:]
+    a = (-dx2 / (dx1 * (dx1 + dx2))).reshape(shape)
+    b = ((dx2 - dx1) / (dx1 * dx2)).reshape(shape)
+    c = (dx1 / (dx2 * (dx1 + dx2))).reshape(shape)
+    center = a * _sl(f, d, 0, -2) + b * _sl(f, d, 1, -1) + c * _sl(f, d, 2)
+    if edge_order == 1:
+        return (_sl(f, d, 1, 2) - _sl(f, d, 0, 1)) / dx[0], center, (_sl(f, d, -1) - _sl(f, d, -2, -1)) / dx[-1]
+    h0, h1, hn, hm = dx[0], dx[1], dx[-1], dx[-2]
+    first = (-(2.0 * h0 + h1) / (h0 * (h0 + h1)) * _sl(f, d, 0, 1) + (h0 + h1) / (h0 * h1) * _sl(f, d, 1, 2)
+             - h0 / (h1 * (h0 + h1)) * _sl(f, d, 2, 3))
+    last = (hn / (hm * (hn + hm)) * _sl(f, d, -3, -2) - (hn + hm) / (hn * hm) * _sl(f, d, -2, -1)
+            + (2 * hn + hm) / (hn * (hn + hm)) * _sl(f, d, -1))
+    return first, center, last
+
+
+@composite(method=False)
+def gradient(input, *, spacing=1, dim=None, edge_order=1):
+    """torch.gradient: per dim, central differences inside and one-sided differences of order edge_order at the
+    ends; `spacing` is a number, one number per dim, or one coordinate tensor per dim."""
+    from torchax._ops.shape import cat
+    from torchax._tensor import Tensor
+
+    if edge_order not in (1, 2):
+        raise TorchRuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
+    dims, spacings = _gradient_dims(input, spacing, dim)
+    out = []
+    for d, h in zip(dims, spacings):
+        if input.shape[d] < edge_order + 1:
+            raise TorchRuntimeError("torch.gradient expected each dimension size to be at least edge_order+1")
+        if isinstance(h, Tensor) and h.ndim == 1:
+            if h.shape[0] != input.shape[d]:
+                raise TorchRuntimeError(f"torch.gradient expected each tensor to be on the same device, and each "
+                                        f"coordinate tensor to match the size of dimension {d}")
+            parts = _gradient_coords(input, d, h, edge_order)
+        else:
+            parts = _gradient_uniform(input, d, h, edge_order)
+        out.append(cat(parts, d))
+    return tuple(out)
+
+
+from torchax._ops import segment as _segment, tensor_misc as _tensor_misc  # noqa: E402
+from torchax._ops.segment import *  # noqa: E402,F401,F403 - loaded with this module, so Tensor gets their methods
+from torchax._ops.tensor_misc import *  # noqa: E402,F401,F403
+
+__all__ += _segment.__all__ + _tensor_misc.__all__

@@ -24,7 +24,7 @@ from torchax import _dtype, _generator, _state
 from torchax._device import to_jax
 from torchax._generator import Generator, default_generator
 from torchax._ops.creation import _dtype_arg, _maybe_out, _relocate, _size_arg
-from torchax._registry import TorchNotImplementedError, TorchRuntimeError, composite
+from torchax._registry import TorchNotImplementedError, TorchRuntimeError, composite, op
 from torchax._tensor import Tensor, wrap
 
 __all__ = ["rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like", "normal", "bernoulli",
@@ -544,7 +544,31 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         else:
             normal_(t, 0, 1, generator=generator)
             result = add(mul(t, std), mean)
+    # torch's derivative of a draw is zero for mean and std (NormalBackward1/2/3), yet the draw joins the graph
+    result = _normal_tie3(result, mean, std) if mt and st else _normal_tie1(result, mean) if mt else \
+        _normal_tie2(result, std)
     return _maybe_out(result, out)
+
+
+def _zero_grad_tie(name, grad_name, two=False):
+    """An op returning its first argument unchanged with a zero gradient for the parameters after it (a random
+    draw's dependence on its mean/std/probabilities, as torch records it)."""
+
+    def one_param(sample, a):
+        return sample
+
+    def two_params(sample, a, b):
+        return sample
+
+    impl = two_params if two else one_param
+    impl.__name__ = name
+    return op(method=False, out=False, grad_name=grad_name)(impl)
+
+
+_normal_tie1 = _zero_grad_tie("_normal_tie1", "NormalBackward1")
+_normal_tie2 = _zero_grad_tie("_normal_tie2", "NormalBackward2")
+_normal_tie3 = _zero_grad_tie("_normal_tie3", "NormalBackward3", two=True)
+_bernoulli_tie = _zero_grad_tie("_bernoulli_tie", "BernoulliBackward0")
 
 
 @composite(name="bernoulli")
@@ -557,6 +581,8 @@ def bernoulli(input, p=None, *, generator=None, out=None):
 
     with grad_mode.no_grad():
         bernoulli_(t, input if p is None else p, generator=generator)
+    if p is None and input.is_floating_point():
+        t = _bernoulli_tie(t, input)  # zero gradient for the probabilities, as torch's BernoulliBackward0
     return _maybe_out(t, out)
 
 

@@ -89,6 +89,11 @@ def _pad(input, pad, mode, value):
         if size + lo + hi <= 0 or (mode == "replicate" and size == 0):
             raise TorchRuntimeError(f"input tensor size {size} plus padding ({lo}, {hi}) at dimension {d} gives a "
                                     f"non-positive output size")
+    if mode == "replicate":  # output i reads input clamp(i - lo): negative pads may crop past every element
+        for d, (lo, hi) in enumerate(pairs[-n:], input.ndim - n):
+            size = input.shape[d]
+            input = jnp.take(input, jnp.clip(jnp.arange(size + lo + hi) - lo, 0, size - 1), axis=d)
+        return input
     # torch crops for negative pads first, then pads the cropped tensor
     crop = tuple(slice(max(0, -lo), s - max(0, -hi)) for s, (lo, hi) in zip(input.shape, pairs))
     return jnp.pad(input[crop], [(max(lo, 0), max(hi, 0)) for lo, hi in pairs], mode=_NP_MODES[mode])
