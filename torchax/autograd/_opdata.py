@@ -50,7 +50,9 @@ def _linear_graph(slots, tvals):
     """What torch shows of `F.linear`: aten::linear's decomposition into t, addmm/mm/mv and views around them,
     as (top node name, its edges); an edge is a tensor index, or (name, edges) for a node of the decomposition."""
     idx = {name: i[0] for _, name, _, i in slots if i}
-    x, w, b = idx["input"], idx["weight"], idx.get("bias")
+    x, w, b = idx.get("input"), idx.get("weight"), idx.get("bias")
+    if x is None or w is None:  # an operand that is not a tensor (a JAX array passed through interop): plain edges
+        return ("MmBackward0" if b is None else "AddmmBackward0"), tuple(range(len(tvals)))
     nd, wt = tvals[x].ndim, ("TBackward0", (w,))
     if b is not None:  # addmm on the input flattened to 2-D, its result viewed back
         return ("AddmmBackward0", (b, x, wt)) if nd == 2 else \
