@@ -6,7 +6,9 @@
 Each op runs on 8x8 float32 inputs, so the time is almost all dispatch overhead. The three libraries
 are timed in one process and interleaved (every repeat times each library once, in turn), after a
 warm-up that also compiles torchax's and JAX's kernels; the table shows the fastest repeat's
-microseconds per call (the minimum: on a shared machine, what other processes add is noise on top).
+microseconds per call (the minimum: on a shared machine, what other processes add is noise on top;
+`--timer cpu` counts this process's CPU time instead of wall time, which leaves out the time other processes
+hold the cores: the steadier choice on a busy machine).
 jax.numpy runs with `jax_enable_x64` on, as it does under torchax. Before timing, the three results
 of each op are compared, so a row never times a wrong answer.
 """
@@ -104,21 +106,24 @@ def _check(name: str) -> str | None:
     return None
 
 
-def _time(fn, number: int) -> float:
+TIMERS = {"wall": time.perf_counter, "cpu": time.process_time}
+
+
+def _time(fn, number: int, timer=time.perf_counter) -> float:
     """Seconds per call of `fn`, over `number` back-to-back calls, including waiting for the last result."""
     gc.disable()
     try:
-        start = time.perf_counter()
+        start = timer()
         for _ in range(number):
             out = fn()
         if not isinstance(out, torch.Tensor):  # JAX dispatches asynchronously
             jax.block_until_ready(out)
-        return (time.perf_counter() - start) / number
+        return (timer() - start) / number
     finally:
         gc.enable()
 
 
-def measure(name: str, number: int, repeats: int, warmup: int = 20) -> dict[str, float]:
+def measure(name: str, number: int, repeats: int, warmup: int = 20, timer=time.perf_counter) -> dict[str, float]:
     """Microseconds per call of op `name` in each library: the fastest of `repeats` timings, taken interleaved."""
     fns = {lib: _call(name, lib) for lib in LIBS}
     for fn in fns.values():
@@ -127,7 +132,7 @@ def measure(name: str, number: int, repeats: int, warmup: int = 20) -> dict[str,
     samples = {lib: [] for lib in LIBS}
     for _ in range(repeats):
         for lib, fn in fns.items():
-            samples[lib].append(_time(fn, number))
+            samples[lib].append(_time(fn, number, timer))
     return {lib: min(s) * 1e6 for lib, s in samples.items()}
 
 
@@ -142,12 +147,14 @@ def main(argv=None) -> None:
     parser.add_argument("--ops", default=",".join(CASES), help="comma-separated op names (default: all)")
     parser.add_argument("--number", type=int, default=200, help="calls per timing (default 200)")
     parser.add_argument("--repeats", type=int, default=15, help="timings per library, fastest taken (default 15)")
+    parser.add_argument("--timer", choices=sorted(TIMERS), default="wall",
+                        help="wall: elapsed time (default); cpu: this process's CPU time (steadier on a busy machine)")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.ops.split(",")]
     unknown = [n for n in names if n not in CASES]
     if unknown:
         parser.error(f"unknown ops {unknown}; known: {list(CASES)}")
-    print(_header())
+    print(_header() + f", {args.timer} time")
     print()
     print("| op | torch µs | jnp µs | torchax µs | torchax/jnp | torchax/torch |")
     print("|---|---:|---:|---:|---:|---:|")
@@ -156,7 +163,7 @@ def main(argv=None) -> None:
         if problem:
             print(f"| `{CASES[name][0]}` | | | | n/a: {problem} | |", flush=True)
             continue
-        t = measure(name, args.number, args.repeats)
+        t = measure(name, args.number, args.repeats, timer=TIMERS[args.timer])
         print(f"| `{CASES[name][0]}` | {t['torch']:.1f} | {t['jnp']:.1f} | {t['torchax']:.1f} | "
               f"{t['torchax'] / t['jnp']:.2f}x | {t['torchax'] / t['torch']:.1f}x |", flush=True)
 

@@ -490,3 +490,28 @@ def test_post_accumulate_grad_hook(T):
 def test_post_accumulate_grad_hook_errors(T, case):
     x = tensor(T, (3,), grad=case == "non_leaf")
     (x * 2 if case == "non_leaf" else x).register_post_accumulate_grad_hook(lambda p: None)
+
+
+_OVERWRITES = {
+    "fill": lambda T, y, x: y.fill_(0.5),
+    "fill_tensor": lambda T, y, x: y.fill_(T.tensor(2.0)),
+    "zero": lambda T, y, x: y.zero_(),
+    "copy_constant": lambda T, y, x: y.copy_(T.ones(3)),
+    "copy_from_graph": lambda T, y, x: y.copy_(x * 3),
+    "copy_broadcast_cast": lambda T, y, x: y.copy_((x * 3)[:1].double()),
+}
+
+
+@pytest.mark.parametrize("dst", ["non_leaf", "plain"])
+@pytest.mark.parametrize("name", list(_OVERWRITES))
+@conformance()
+def test_inplace_overwrite_gradient(T, name, dst):
+    """An in-place op that overwrites a tensor of the graph gives its old value a zero gradient (FillBackward2,
+    ZeroBackward0, CopyBackwards), as torch."""
+    x = tensor(T, (3,), grad=True)
+    y = x * 2 if dst == "non_leaf" else T.zeros(3)
+    _OVERWRITES[name](T, y, x)
+    if not y.requires_grad:
+        return y, x.grad
+    (y * tensor(T, (3,), seed=1)).sum().backward()
+    return y, x.grad, _structure(y.grad_fn, 2)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import torchax
-from torchax import _registry
+from torchax import _fastpath, _registry
 from torchax._registry import op
 from torchax._tensor import wrap
 
@@ -158,8 +158,80 @@ def test_cached_scalar_operands_keep_sign_nan_and_type():
         assert np.signbit(np.asarray(x * -0.0)).all()  # -0.0 == 0.0 as a key: never served from the cache
         assert np.isnan(np.asarray(x + float("nan"))).all()
         assert (x + 3).tolist() == [4.0, 5.0] and (x + 3.5).tolist() == [4.5, 5.5]
-    assert (float, 0.0) not in _registry._SCALAR_ARRAYS
+    assert (float, 0.0) not in _fastpath._SCALAR_ARRAYS
     i = _t([1, 2], np.int64)
     for _ in range(2):
         assert (i * 3).dtype is torchax.int64 and (i * 3.0).dtype is torchax.float32
         assert (i + 2 ** 62).tolist() == [2 ** 62 + 1, 2 ** 62 + 2]
+
+
+def test_second_calls_skip_the_full_path(monkeypatch):
+    """Every form the entry points take inline (function, method, dunders, reflected, in-place, dispatch) hits."""
+    import torchax.nn.functional as F
+
+    x, y, w = _t(X), _t(X[::-1].copy()), _t(np.ones((4, 3)))
+    m, sq, xt = x > 0, _t(np.eye(3)), x.t()
+    calls = [lambda: x.exp(), lambda: torchax.exp(x), lambda: -x, lambda: x + y, lambda: x - y, lambda: 1 - x,
+             lambda: 2.5 - x, lambda: x * 2, lambda: x / y, lambda: x @ sq, lambda: x > 0, lambda: xt.exp(),
+             lambda: torchax.where(m, x, y), lambda: x.sum(), lambda: x.sum(0), lambda: x.sum(1, keepdim=True),
+             lambda: x.mean(), lambda: x.amax(1), lambda: x.clamp_min(0), lambda: x.softmax(-1), lambda: F.relu(x),
+             lambda: F.linear(x, w), lambda: torchax.add(x, y), lambda: y.add_(x), lambda: y.mul_(0.5)]
+    for c in calls:
+        c()
+    full = []
+    run = _registry._hooks["run"]
+    monkeypatch.setitem(_registry._hooks, "run", lambda opdef, *a: full.append(opdef.name) or run(opdef, *a))
+    for c in calls:
+        c()
+    assert full == []
+
+
+def test_fast_in_place_keeps_torch_semantics():
+    x, y = _t(X), _t(X)
+    base = _t(X)
+    v = base[0]
+    for _ in range(3):
+        base.add_(y)
+    assert base._storage.version == 3
+    np.testing.assert_allclose(np.asarray(v), X[0] * 4)  # a view of the base reads the new value
+    i = _t([1, 2, 3], np.int64)
+    for _ in range(2):
+        i.add_(i)
+        with pytest.raises(RuntimeError, match="can't be cast"):
+            i.add_(1.5)  # (after int + float kernels ran: the fast path leaves the error to the full path)
+    assert i.tolist() == [4, 8, 12]
+    for _ in range(2):
+        with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
+            _t([1.0]).add_(x)
+    leaf = _t(X).requires_grad_()
+    x.add_(y), x.add_(y)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        leaf.add_(y)
+    with torchax.no_grad():
+        leaf.add_(y)
+    np.testing.assert_allclose(np.asarray(leaf.detach()), 2 * X)
+    w = _t(X).requires_grad_()
+    z = x * 1.0
+    z.add_(w)  # other requires grad: recorded
+    assert z.grad_fn is not None and z.requires_grad
+
+
+def test_sub_dunders_refuse_bool_after_fast_calls():
+    x, b = _t(X), _t([[True, False, True]] * 2, np.bool_)
+    for _ in range(2):
+        x - x, 1 - x, x - 1
+    for bad in (lambda: b - b, lambda: x - b, lambda: b - x, lambda: x - True, lambda: True - x, lambda: 1 - b,
+                lambda: b - 1):
+        with pytest.raises(RuntimeError, match="Subtraction, the `-` operator"):
+            bad()
+
+
+def test_profiler_sees_fast_calls():
+    x, y = _t(X), _t(X)
+    for _ in range(2):
+        x.exp(), x + y, x - y, x.add_(y), x.sum()
+    with torchax.profiler.profile() as prof:
+        x.exp(), x + y, x.add_(y), x.sum()
+    names = [e.name for e in prof.events()]
+    for n in ("aten::exp", "aten::add", "aten::sum"):
+        assert n in names

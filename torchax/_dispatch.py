@@ -39,7 +39,7 @@ def _view_of(src: Tensor, key, dyn, index, value) -> Tensor:
 def run(opdef, kernel, key, tensors, tvals, dyn, fkey=None):
     """Run a kernel and wrap its outputs (views alias their input's storage); record it for autograd.
 
-    `fkey`: the call's fast-path key (see `_registry.fast_args`); a plain one-array result files the kernel under it."""
+    `fkey`: the call's fast-path key (see `_fastpath.py`); a plain one-array result files the kernel under it."""
     if opdef.differentiable and _state._local.grad_enabled:
         for t in tensors:
             if t._requires_grad:

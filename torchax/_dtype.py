@@ -67,6 +67,10 @@ def _lookup(name: str) -> dtype:
 
 def from_jax(d) -> dtype:
     """The torch dtype of a numpy/JAX dtype."""
+    try:  # a numpy dtype (what every JAX array carries) is its own key: no np.dtype() call on the hot path
+        return _BY_NP[d]
+    except (KeyError, TypeError):  # (a hit is always right: a key equal to `d` is np.dtype(d))
+        pass
     try:
         return _BY_NP[np.dtype(d)]
     except KeyError:

@@ -82,28 +82,11 @@ def op(name: str | None = None, **flags) -> Callable[[Callable], Callable]:
         opdef.dyn_names = frozenset(dyn)
         if opdef.view:
             opdef.fast = None  # a view's result is filed with its input's storage, never by the fast path
-        opdef.fn = _make_public(opdef)
+        opdef.fn = _fastpath.make_public(opdef)  # the fast path inline, else `dispatch`
         OPS[opdef.name] = opdef
         return opdef.fn
 
     return register
-
-
-def _make_public(opdef: OpDef):
-    if opdef.out:
-        def fn(*args, **kwargs):
-            out = kwargs.pop("out", None) if kwargs else None
-            result = dispatch(opdef, args, kwargs)
-            return result if out is None else _write_out(out, result, opdef.out_exact)
-    else:
-        def fn(*args, **kwargs):
-            return dispatch(opdef, args, kwargs)
-
-    fn.__name__ = fn.__qualname__ = opdef.name
-    fn.__doc__ = opdef.impl.__doc__
-    fn.__wrapped__ = opdef.impl
-    fn._opdef = opdef
-    return fn
 
 
 # --- splitting arguments ------------------------------------------------------------------------
@@ -298,67 +281,77 @@ Tensor: type = None  # set by torchax._tensor (the registry knows Tensors only a
 wrap: Callable = None  # set by torchax._tensor: a new Tensor around a JAX array
 
 
+_default = _dtype._default  # [the default float dtype]
+_new = object.__new__
+_RERUN = (TypeError, ValueError, IndexError)  # a kernel's complaint on the fast path: the full path re-runs it
+
+
 def dispatch(opdef: OpDef, args: tuple, kwargs: dict):
     """Split the arguments, find (or build) the kernel and run it. This is the eager hot path."""
     if _autocast[0] is not None and opdef.autocast is not None:
         args, kwargs = _autocast[0](opdef, args, kwargs)
-    fkey = vals = None
+    fkey = out = None
     fast = opdef.fast
-    if fast is not None and not kwargs:  # shortcut: a keyword-free call of a kind that ran before (see fast_args)
+    if fast is not None and not kwargs:  # a keyword-free call of a kind that ran before (see _fastpath.py)
         n = len(args)
-        if n == 1:  # f(x): inline and called directly, as f(x, y) below: the hottest calls
+        if n == 1:  # x.sum(): inline, as x.sum(0) below (the other forms: `fast_args`)
             a = args[0]
             if isinstance(a, Tensor) and not (a._requires_grad and _state._local.grad_enabled):
-                fkey = _dtype._default[0]
+                fkey = _default[0]
                 k = fast.get(fkey)
                 if k is not None:
                     try:  # (an error here re-runs below, where it becomes torch's)
-                        out = k(a._storage.value if a._view is None else a._value)  # (a._value, minus a call)
-                        if type(out) is ArrayImpl or isinstance(out, jax.Array):  # (else: several outputs: below)
-                            return wrap(out)
-                    except (TypeError, ValueError, IndexError):
+                        out = k(a._storage.value if a._view is None else a._value)  # (a._value, minus a frame)
+                    except _RERUN:
                         pass
-        elif n == 2:
+        elif n == 2 and isinstance(args[0], Tensor):
             a, b = args
-            if isinstance(a, Tensor):
-                if not (a._requires_grad and _state._local.grad_enabled):
-                    tb = type(b)
-                    if tb is Tensor or isinstance(b, Tensor):
-                        if not (b._requires_grad and _state._local.grad_enabled):
-                            fkey = (_dtype._default[0], _T)
-                            k = fast.get(fkey)
-                            if k is not None:
-                                try:
-                                    out = k(a._storage.value if a._view is None else a._value,
-                                            b._storage.value if b._view is None else b._value)
-                                    if type(out) is ArrayImpl or isinstance(out, jax.Array):
-                                        return wrap(out)
-                                except (TypeError, ValueError, IndexError):
-                                    pass
-                    elif tb in _DYN and 1 in opdef.dyn_pos:
-                        fkey = (_dtype._default[0], tb)
-                        s = _SCALAR_ARRAYS.get((tb, b))
-                        vals = (a._storage.value if a._view is None else a._value,
-                                scalar_array(b) if s is None else s)
-                    elif tb in _STATIC_KEYS:
-                        fkey = (_dtype._default[0], tb, b)
-                        vals = (a._storage.value if a._view is None else a._value,)
-            elif type(a) in _DYN and isinstance(b, Tensor) and 0 in opdef.dyn_pos:  # 1 - x (reflected dunders)
-                if not (b._requires_grad and _state._local.grad_enabled):
-                    fkey = (_dtype._default[0], type(a), _T)
-                    s = _SCALAR_ARRAYS.get((type(a), a))
-                    vals = (b._storage.value if b._view is None else b._value, scalar_array(a) if s is None else s)
+            if not (a._requires_grad and _state._local.grad_enabled):
+                tb = type(b)
+                if tb is Tensor or isinstance(b, Tensor):
+                    if not (b._requires_grad and _state._local.grad_enabled):
+                        fkey = (_default[0], _T)
+                        k = fast.get(fkey)
+                        if k is not None:
+                            try:
+                                out = k(a._storage.value if a._view is None else a._value,
+                                        b._storage.value if b._view is None else b._value)
+                            except _RERUN:
+                                pass
+                elif tb in _DYN and 1 in opdef.dyn_pos:
+                    fkey = (_default[0], tb)
+                    k = fast.get(fkey)
+                    if k is not None:
+                        s = _fastpath._SCALAR_ARRAYS.get((tb, b))
+                        try:
+                            out = k(a._storage.value if a._view is None else a._value,
+                                    _fastpath.scalar_array(b) if s is None else s)
+                        except _RERUN:
+                            pass
+                elif tb in _fastpath._STATIC_KEYS:
+                    fkey = (_default[0], tb, b)
+                    k = fast.get(fkey)
+                    if k is not None:
+                        try:
+                            out = k(a._storage.value if a._view is None else a._value)
+                        except _RERUN:
+                            pass
         else:
-            fkey, vals = fast_args(opdef, args)
-        if vals is not None:
-            k = fast.get(fkey)
-            if k is not None:
-                try:
-                    out = k(*vals)
-                    if type(out) is ArrayImpl or isinstance(out, jax.Array):
-                        return wrap(out)
-                except (TypeError, ValueError, IndexError):
-                    pass
+            fkey, vals = _fastpath.fast_args(opdef, args)
+            if vals is not None:
+                k = fast.get(fkey)
+                if k is not None:
+                    try:
+                        out = k(*vals)
+                    except _RERUN:
+                        pass
+        if type(out) is ArrayImpl or out is not None and isinstance(out, jax.Array):  # (else: several outputs)
+            st = _new(_fastpath._Storage)  # (wrap(out), minus a frame)
+            st.value = out
+            st.version = 0
+            t = _new(Tensor)
+            t._storage = st
+            return t
     tensors: list = []
     dyn: list = []
     spec: list = []
@@ -396,86 +389,6 @@ def dispatch(opdef: OpDef, args: tuple, kwargs: dict):
         raise
     except (TypeError, ValueError, IndexError) as e:  # JAX's complaints become torch's error types
         raise _translate(opdef, e) from None
-
-
-# Fast-path keys. A keyword-free call whose tensors need no autograd recording, whose first argument is a Tensor
-# (or a traced scalar followed by a Tensor: `1 - x`), and whose other arguments are tensors, traced Python scalars
-# (bool/int/float/complex in a promoted or dynamic position) or int/bool/None/str/float/`Static` statics, has a key
-# that names, per argument, what the argument split below makes of it (a tensor, a traced scalar of a type, a static
-# value of a type), plus the default dtype. So one key stands for one kernel and one way of passing it the call's
-# values; `run` files the kernel under the call's key once it has run and returned one array, and the next such call
-# skips the split. The keys, by number of arguments (those of one or two are computed inline in `dispatch`):
-#   1: dtype
-#   2: (dtype, _T) | (dtype, scalar type) | (dtype, static type, value) | (dtype, scalar type, _T)
-#   3: (dtype, _T, _T) | (dtype, static type, value, static type, value)
-#   other: (n, dtype, per argument: _T | scalar type | static type, value)
-_STATIC_KEYS = frozenset({int, bool, str, type(None), float, Static})
-
-
-# A Python scalar operand costs a jitted kernel ~1.5 µs per call to turn into a device array; the fast path passes
-# a cached one instead: weak-typed like jit's own conversion, so the kernel traces and computes exactly the same.
-# Only where the process has one JAX device (an uncommitted array is then always where the tensor is; with several,
-# JAX would copy it to the tensor's device every call). Not for 0.0 (-0.0 == 0.0 as a key) or NaN (never equal).
-_SCALAR_ARRAYS: dict = {}  # (type, value) -> jax array
-_ONE_DEVICE: list = []  # [whether the process has a single JAX device], filled on first use
-
-
-def scalar_array(v):
-    """A cached device array standing for the Python int or float `v`, or `v` itself where none may stand for it."""
-    t = type(v)
-    if not (t is float and v and v == v or t is int and -(2 ** 62) <= v < 2 ** 62):
-        return v
-    if not _ONE_DEVICE:
-        _ONE_DEVICE.append(jax.default_backend() == "cpu" and jax.device_count() == 1)
-    if not _ONE_DEVICE[0]:
-        return v
-    with jax.ensure_compile_time_eval():  # (a concrete array even while a compile traces)
-        a = jnp.asarray(v)
-    if type(a) is not ArrayImpl or not a.weak_type:
-        return v
-    if len(_SCALAR_ARRAYS) >= 1024:
-        _SCALAR_ARRAYS.clear()
-    _SCALAR_ARRAYS[(t, v)] = a
-    return a
-
-
-def fast_args(opdef: OpDef, args: tuple):
-    """(fast-path key, kernel arguments) of a keyword-free call of three or more arguments, else (None, None)."""
-    n = len(args)
-    if not n or not isinstance(args[0], Tensor):
-        return None, None
-    if n == 3:
-        a, b, c = args
-        tb, tc = type(b), type(c)
-        if (tb is Tensor or isinstance(b, Tensor)) and (tc is Tensor or isinstance(c, Tensor)):  # where(c, x, y)
-            if (a._requires_grad or b._requires_grad or c._requires_grad) and _state._local.grad_enabled:
-                return None, None
-            return (_dtype._default[0], _T, _T), (a._value, b._value, c._value)
-        if tb in _STATIC_KEYS and tc in _STATIC_KEYS and not opdef.dyn_pos:  # softmax(x, dim, None)
-            if a._requires_grad and _state._local.grad_enabled:
-                return None, None
-            return (_dtype._default[0], tb, b, tc, c), (a._value,)
-    key: list = [n, _dtype._default[0]]  # (n first: never equal to one of the forms above)
-    tvals: list = []
-    dvals: list = []
-    grad = False
-    dyn_pos = opdef.dyn_pos
-    for i, a in enumerate(args):
-        t = type(a)
-        if t is Tensor or isinstance(a, Tensor):
-            grad = grad or a._requires_grad
-            key.append(_T)
-            tvals.append(a._value)
-        elif i in dyn_pos and t in _DYN:
-            key.append(t)
-            dvals.append(a)
-        elif t in _STATIC_KEYS:
-            key += (t, a)
-        else:
-            return None, None
-    if grad and _state._local.grad_enabled:
-        return None, None
-    return tuple(key), (*tvals, *dvals)
 
 
 _ALIASES = {"axis": "dim", "keepdims": "keepdim", "x": "input"}  # numpy spellings torch also accepts
@@ -660,3 +573,6 @@ def _accept_aliases(fn):
         return fn(*args, **kwargs)
 
     return wrapper
+
+
+from torchax import _fastpath  # noqa: E402 - (after this module's names: it reads them)

@@ -16,7 +16,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from torchax import _device, _dtype, _registry, _state, _views
+from torchax import _device, _dtype, _fastpath, _registry, _state, _views
+
+_BY_NP = _dtype._BY_NP  # numpy dtype -> torch dtype
 
 
 class _Storage:
@@ -55,10 +57,16 @@ def _new(cls, storage, view=None):
     return t
 
 
+_new_object = object.__new__
+
+
 def wrap(value) -> Tensor:
     """A new non-view Tensor holding the JAX array `value`."""
-    t = object.__new__(Tensor)
-    t._storage = _Storage(value)
+    st = _new_object(_Storage)  # (no __init__ call: every op result comes through here)
+    st.value = value
+    st.version = 0
+    t = _new_object(Tensor)
+    t._storage = st
     return t
 
 
@@ -135,7 +143,11 @@ class Tensor:
 
     @property
     def dtype(self) -> _dtype.dtype:
-        return _dtype.from_jax(self._value.dtype)
+        v = self._storage.value if self._view is None else self._value
+        try:  # (`aval.dtype`: the array's own `.dtype` is a Python property that reads it)
+            return _BY_NP[v.aval.dtype]
+        except (AttributeError, KeyError, TypeError):
+            return _dtype.from_jax(v.dtype)
 
     @property
     def device(self) -> _device.device:
@@ -554,8 +566,11 @@ class Tensor:
 
     # --- in-place basics ----------------------------------------------------------------------------
 
-    def _inplace(self, result: Tensor, overlap_ok: bool = False) -> Tensor:
-        """Make `result` (an op's output) this tensor's new value: the tail of every in-place op."""
+    def _inplace(self, result: Tensor, overlap_ok: bool = False,
+                 grad_name: str = "torch::autograd::CopyBackwards") -> Tensor:
+        """Make `result` (an op's output) this tensor's new value: the tail of every in-place op.
+
+        `grad_name`: the grad_fn torch gives this tensor when the new value does not depend on the graph."""
         value = result._value
         mine = self._value
         if value.shape != mine.shape:
@@ -575,6 +590,11 @@ class Tensor:
                 raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
                                    "operation.")
         track = grad_mode and (result._requires_grad or base is not None and base._requires_grad)
+        if grad_mode and self._requires_grad and not track:  # overwritten by a constant: zero gradient to the old
+            from torchax.autograd import _graph
+
+            _, node = _graph.custom(grad_name, lambda old, new=value: new, [self], values=[mine])
+            self.grad_fn, self._out_idx = node, 0
         old_base = self._storage.value if track and base is not None else None
         self._write(value)
         node = result.grad_fn
@@ -592,7 +612,26 @@ class Tensor:
 
         if not isinstance(src, Tensor):
             raise TypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not {type(src).__name__}")
-        return self._inplace(_copy_to(src, tuple(self.shape), self.dtype, self.device))
+        shape, dtype = tuple(self.shape), self.dtype
+        if self._overwrites_graph(src):
+            from torchax._ops.creation import _astype, check_broadcast
+
+            check_broadcast(tuple(src.shape), shape)
+            return self._overwrite("torch::autograd::CopyBackwards", src,
+                                   lambda s: jnp.broadcast_to(_astype(s, dtype), shape))
+        return self._inplace(_copy_to(src, shape, dtype, self.device))
+
+    def _overwrites_graph(self, src: Tensor) -> bool:
+        """Whether writing `src` over this (non-view) tensor is recorded as one node of both (copy_, fill_)."""
+        return self._view is None and (self._requires_grad or src._requires_grad) and _state._local.grad_enabled
+
+    def _overwrite(self, name: str, src: Tensor, fn) -> Tensor:
+        """Write `fn(src)` over this tensor as torch's node `name`: edges to the old value (a zero gradient) and
+        to `src`."""
+        from torchax.autograd import _graph
+
+        new, _ = _graph.custom(name, lambda old, s: fn(s), [self, src], values=[self._value, src._value])
+        return self._inplace(new)
 
     def _set_from(self, result: Tensor) -> None:
         """Write an op's result into this tensor (`out=` and `copy_`), resizing a mismatched non-view."""
@@ -700,3 +739,4 @@ Tensor.__contains__ = _contains
 
 _registry._hooks["tensor_type"] = _registry.Tensor = Tensor
 _registry.wrap = wrap
+_fastpath.bind(Tensor, _Storage)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from torchax import _registry
+from torchax import _fastpath, _registry
 from torchax._ops import creation, indexing, linalg, pointwise, pointwise_unary, comparison, reduction, shape, sorting, views, gather, random, view_copies, numeric, native_norms  # noqa: F401
 from torchax._tensor import Tensor
 
@@ -29,17 +29,30 @@ _DUNDERS = (
     ("ge", "__ge__", None, None),
 )
 _UNARY_DUNDERS = (("neg", "__neg__"), ("positive", "__pos__"), ("abs", "__abs__"), ("bitwise_not", "__invert__"))
+# Composite dunders whose fast path (see _fastpath.py) runs an op's kernel directly when no operand is bool:
+# torch.sub is a bool check (torch refuses bool operands), then the `_sub` op.
+_BOOL_FREE = {"sub": "_sub"}
 
 
 def _inplace(fn, name):
     def method(self, *args, **kwargs):
         return self._inplace(fn(self, *args, **kwargs))
 
+    opdef = getattr(fn, "_opdef", None)
+    if opdef is not None:
+        method = _fastpath.make_inplace(opdef, method)
     method.__name__ = method.__qualname__ = name
     return method
 
 
-def _binary(fn):
+def _fast_op(name, fn):
+    """(the op whose kernel the dunders of `name` may run directly, whether they must see no bool operand)."""
+    if name in _BOOL_FREE and _BOOL_FREE[name] in _registry.OPS:
+        return _registry.OPS[_BOOL_FREE[name]], True
+    return getattr(fn, "_opdef", None), False
+
+
+def _binary(fn, name=None):
     """A binary dunder: an operand torch cannot take gives NotImplemented (so `t == None` is False)."""
 
     opdef = getattr(fn, "_opdef", None)
@@ -55,10 +68,11 @@ def _binary(fn):
         except TypeError:
             return NotImplemented
 
-    return method
+    fast, no_bool = _fast_op(name, fn)
+    return method if fast is None else _fastpath.make_binary(fast, method, no_bool)
 
 
-def _reflected(fn):
+def _reflected(fn, name=None):
     def method(self, other):
         if isinstance(other, np.ndarray):  # ...but not on the left: `ndarray * tensor` is a TypeError
             return NotImplemented
@@ -67,7 +81,8 @@ def _reflected(fn):
         except TypeError:
             return NotImplemented
 
-    return method
+    fast, no_bool = _fast_op(name, fn)
+    return method if fast is None else _fastpath.make_reflected(fast, method, no_bool)
 
 
 def _invert(self):
@@ -100,9 +115,9 @@ def install(cls=Tensor) -> None:
         fn = funcs.get(name)
         if fn is None:  # NOTE: temporary while op modules fill in
             continue
-        setattr(cls, fwd, _binary(fn))
+        setattr(cls, fwd, _binary(fn, name))
         if rev:
-            setattr(cls, rev, _reflected(fn))
+            setattr(cls, rev, _reflected(fn, name))
         if inp:
             setattr(cls, inp, _dunder_inplace(name))
     for name, dunder in _UNARY_DUNDERS:

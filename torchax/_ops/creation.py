@@ -595,8 +595,11 @@ def fill_(self, value):
         if value.ndim:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} "
                                "dimensions.")
-        return self._inplace(_copy_to(value, tuple(self.shape), self.dtype, self.device), overlap_ok=True)
-    return self._inplace(_full(tuple(self.shape), value, self.dtype), overlap_ok=True)
+        shape, dtype = tuple(self.shape), self.dtype
+        if self._overwrites_graph(value):
+            return self._overwrite("FillBackward3", value, lambda v: jnp.broadcast_to(_astype(v, dtype), shape))
+        return self._inplace(_copy_to(value, shape, dtype, self.device), overlap_ok=True)
+    return self._inplace(_full(tuple(self.shape), value, self.dtype), overlap_ok=True, grad_name="FillBackward2")
 
 
 @composite(function=False)

@@ -67,7 +67,7 @@ class Node:
         return self._name
 
     def __repr__(self):
-        return f"<{self._name} object at {hex(id(self))}>"
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
 
     @property
     def next_functions(self) -> tuple:
@@ -231,7 +231,8 @@ def view_grad_fn(t):
 @functools.cache
 def node_class(name: str) -> type:
     """The Node subclass named `name` (torch's grad_fn classes are named after their backward)."""
-    return type(name, (Node,), {"__slots__": (), "__module__": "torch.autograd.graph"})
+    # (C++ nodes: name() is "torch::autograd::CopySlices", the Python class CopySlices)
+    return type(name.rsplit("::", 1)[-1], (Node,), {"__slots__": (), "__module__": "torch.autograd.graph"})
 
 
 def grad_name(opname: str) -> str:
