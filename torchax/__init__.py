@@ -137,3 +137,5 @@ from torchax import distributions as distributions  # noqa: E402
 from torchax import testing as testing  # noqa: E402
 from torchax import hub as hub  # noqa: E402
 from torchax import profiler as profiler  # noqa: E402
+from torchax import jit as jit  # noqa: E402
+from torchax import onnx as onnx  # noqa: E402
