@@ -139,3 +139,4 @@ from torchax import hub as hub  # noqa: E402
 from torchax import profiler as profiler  # noqa: E402
 from torchax import jit as jit  # noqa: E402
 from torchax import onnx as onnx  # noqa: E402
+from torchax.ao import *  # noqa: E402,F401,F403 - torch.ao, torch.quantization, torch.qint8, torch.quantize_per_tensor, ...
