@@ -8,8 +8,9 @@ no write-back is pending, median per workload), files in a temporary folder:
   load            load the file back (weights_only=True, the default)
   load_mmap       load with mmap=True
 Wall time is the headline; CPU time (all threads of the process) is printed too, as a steadier measure on a busy
-machine where disk write-back dominates the wall time.
-Run: python benchmarks/save_load.py [--rounds 5] [--dir /path/on/the/disk/to/test]
+machine where disk write-back dominates the wall time. Each ratio is the median over rounds of torchax/torch measured
+back to back (paired), with the range of the per-round ratios (the machine is shared: one ratio proves little).
+Run: python benchmarks/save_load.py [--rounds 7] [--dir /path/on/the/disk/to/test]
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def ready(out) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--dir", default=None)
     args = ap.parse_args()
     import torch
@@ -82,8 +83,8 @@ def main() -> None:
             save_overwrite(k, T)
             load(k, T)
         print(f"state_dict: {N_TENSORS} x {NUMEL:,} float32 ({N_TENSORS * NUMEL * 4 / 1e6:.0f} MB), in {folder}")
-        print(f"{'workload':15s} {'torch ms':>10s} {'torchax ms':>11s} {'ratio':>7s}   {'CPU ms torch':>12s} "
-              f"{'torchax':>8s} {'ratio':>6s}")
+        print(f"{'workload':15s} {'torch ms':>10s} {'torchax ms':>11s} {'ratio':>7s} {'range':>11s}   "
+              f"{'CPU ms torch':>12s} {'torchax':>8s} {'ratio':>6s}")
         for name, fn in workloads.items():
             walls, cpus = {k: [] for k in libs}, {k: [] for k in libs}
             for r in range(args.rounds):
@@ -94,7 +95,10 @@ def main() -> None:
                     cpus[k].append(cpu)
             t, x = (statistics.median(walls[k]) * 1e3 for k in libs)
             ct, cx = (statistics.median(cpus[k]) * 1e3 for k in libs)
-            print(f"{name:15s} {t:10.1f} {x:11.1f} {x / t:6.2f}x   {ct:12.1f} {cx:8.1f} {cx / ct:5.2f}x")
+            ratios = [b / a for a, b in zip(walls["torch"], walls["torchax"])]
+            cratio = statistics.median(b / a for a, b in zip(cpus["torch"], cpus["torchax"]))
+            print(f"{name:15s} {t:10.1f} {x:11.1f} {statistics.median(ratios):6.2f}x {min(ratios):5.2f}-"
+                  f"{max(ratios):4.2f}x   {ct:12.1f} {cx:8.1f} {cratio:5.2f}x", flush=True)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -286,3 +286,21 @@ def test_atomic_save_keeps_mode_and_follows_links(tmp_path):
     assert link.is_symlink() and oct(os.stat(target).st_mode & 0o777) == "0o640"
     assert torch.equal(torch.load(target)["w"], torch.arange(3))
     assert sorted(os.listdir(tmp_path)) == ["link.pt", "real.pt"]
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "rename"])
+def test_atomic_overwrite_never_touches_the_old_file(tmp_path, monkeypatch, exchange):
+    """Overwriting swaps a complete new file in (renameat2 exchange, or a rename where that is missing) after
+    releasing the old file's cached pages, never its bytes: a reader that opened the old file still reads it whole,
+    and nothing else is left in the folder."""
+    from torchax._serialization import _save
+
+    if not exchange:
+        monkeypatch.setattr(_save, "_exchange", lambda a, b: False)
+    path = tmp_path / "ckpt.pt"
+    torchax.save({"w": torchax.arange(1000)}, path)
+    old = path.read_bytes()
+    with open(path, "rb") as reader:
+        torchax.save({"w": torchax.arange(5)}, path)
+        assert reader.read() == old
+    assert torch.equal(torch.load(path)["w"], torch.arange(5)) and os.listdir(tmp_path) == ["ckpt.pt"]

@@ -1,6 +1,7 @@
 """torchax's DataLoader worker processes: errors surface with the worker's traceback, nothing hangs, workers start
 without re-running the script, results arrive as Tensors with torch's dtypes."""
 
+import collections
 import os
 import subprocess
 import sys
@@ -196,3 +197,48 @@ def test_unguarded_script_with_a_main_dataset(tmp_path):
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "[[0, 10, 40, 90], [160, 250]]"
+
+
+Pair = collections.namedtuple("Pair", "a b")
+
+
+def _leaves(batch):
+    """(type name, dtype, shape, values) of every leaf of a collated batch, in order."""
+    if isinstance(batch, dict):
+        return [(k, *_leaves(v)) for k, v in batch.items()]
+    if isinstance(batch, (list, tuple)):
+        return [type(batch).__name__, *(leaf for b in batch for leaf in _leaves(b))]
+    if isinstance(batch, torchax.Tensor):
+        return [("Tensor", str(batch.dtype), tuple(batch.shape), batch.float().tolist())]
+    return [(type(batch).__name__, batch)]
+
+
+def test_worker_collate_matches_default_collate():
+    """A worker collates with `host_collate` (arrays stay numpy until unpickled in the main process): the batch
+    equals `default_collate`'s, leaf by leaf, including the cases it hands back to the default functions."""
+    import pickle
+
+    from torchax.utils.data._utils.collate import default_collate, host_collate
+
+    samples = [{"img": torchax.full((2, 3), float(i)), "half": torchax.full((2,), i, dtype=torchax.bfloat16),
+                "np": np.full((3,), i, np.int32), "i": i, "flag": i % 2 == 0, "mixed": [True, 3][i % 2],
+                "x": i / 4, "name": f"s{i}", "pair": Pair(np.float64(i), (i, -i)),
+                "strided": np.arange(4, dtype=np.int8)[::2] + i, "param": torchax.nn.Parameter(torchax.ones(2))}
+               for i in range(3)]
+    want = default_collate(samples)
+    got = pickle.loads(pickle.dumps(host_collate(samples)))
+    assert _leaves(got) == _leaves(want)
+    assert got["img"].requires_grad is False and got["param"].requires_grad is True
+    for bad in ([{"n": 2**70}, {"n": 1}], [np.zeros(2), np.zeros(3)]):  # the default functions' errors
+        with pytest.raises(Exception) as want_err:
+            default_collate(bad)
+        with pytest.raises(want_err.type):
+            host_collate(bad)
+
+
+def test_fork_server_verdict_sees_a_backend():
+    """The fork server's self-check: a process whose JAX backend exists is not safe to fork workers from."""
+    from torchax.utils.data._utils import _zygote
+
+    torchax.ones(1)  # this process has a backend
+    assert _zygote._verdict() == b"0"

@@ -69,7 +69,8 @@ def atomic_file(path: str):
     """A new file beside `path` (`<path>.tmp-XXXX`) that takes the place of `path` only once fully written.
 
     On any exception (KeyboardInterrupt included) the temporary file is removed and `path` is untouched. At every
-    moment `path` names either the old or the new complete file.
+    moment `path` names either the old or the new complete file; the old file is never truncated or rewritten (an
+    open reader keeps reading it whole), only swapped out and unlinked once the new one is complete.
     """
     if os.path.islink(path):  # write through the link, as opening the path would
         path = os.path.realpath(path)
@@ -78,6 +79,7 @@ def atomic_file(path: str):
         raise RuntimeError(f"Parent directory {parent} does not exist.")
     if os.path.isdir(path):
         raise RuntimeError(f"cannot save to {path}: open file failed with strerror: Is a directory")
+    _release_cache(path)
     for _ in range(100):
         tmp = f"{path}.tmp-{secrets.token_hex(4)}"
         try:
@@ -97,7 +99,70 @@ def atomic_file(path: str):
         raise
 
 
+def _release_cache(path: str) -> None:
+    """Drop the old file's pages from the page cache (its bytes on disk stay as they are).
+
+    NOTE: torch truncates the old file first, which frees its cached pages before the new ones are written; keeping
+    the old file intact until the new one is complete otherwise made the kernel reclaim memory inside our writes
+    (benchmarks/save_load.py save_overwrite: 1.6-2.3x torch's time and CPU time before this).
+    """
+    advise = getattr(os, "posix_fadvise", None)
+    if advise is None:
+        return
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not block us here
+    except OSError:  # no old file (or not readable): nothing to release
+        return
+    try:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            advise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def _move_into_place(tmp: str, path: str) -> None:
+    """Make `path` name the complete file `tmp`; an existing file at `path` is swapped out, then removed."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:  # nothing there yet: a plain rename
+        os.replace(tmp, path)
+        return
     with contextlib.suppress(OSError):  # an existing file keeps its permissions
-        os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
+        os.chmod(tmp, stat.S_IMODE(mode))
+    if _exchange(tmp, path):  # `tmp` now names the old file
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        return
     os.replace(tmp, path)
+
+
+_RENAME_EXCHANGE = 2
+_renameat2 = None
+
+
+def _exchange(a: str, b: str) -> bool:
+    """Atomically swap the names `a` and `b` (Linux renameat2 RENAME_EXCHANGE); False where that is unavailable.
+
+    NOTE: why not `os.replace`: on ext4, renaming over an existing file also starts the write-back of the whole
+    new file inside the rename (the `auto_da_alloc` heuristic), which torch's truncate-and-write does not pay
+    (save_overwrite: ~1.2-1.6x torch with a rename, ~0.9x with the exchange). Neither torch nor torchax fsyncs: the
+    switch is atomic against a process failing or being killed, and against a power cut in the seconds after a
+    save the new file is as durable as torch's.
+    """
+    global _renameat2
+    if _renameat2 is None:
+        _renameat2 = False
+        if sys.platform.startswith("linux"):
+            import ctypes
+
+            with contextlib.suppress(OSError, AttributeError):
+                fn = ctypes.CDLL(None, use_errno=True).renameat2
+                fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+                fn.restype = ctypes.c_int
+                _renameat2 = fn
+    if not _renameat2:
+        return False
+    at_fdcwd = -100
+    return _renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE) == 0

@@ -26,6 +26,7 @@ import sys
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from torchax._tensor import Tensor, wrap
 from torchax.autograd import Function, enable_grad
@@ -246,7 +247,7 @@ def _max_refs(values) -> int:
 
 
 def _calibrate() -> int:
-    t = wrap(jnp.zeros(()))
+    t = wrap(np.zeros(()))  # (numpy: importing torchax must not start a JAX backend, so workers can fork from it)
     return _max_refs([t._value])
 
 

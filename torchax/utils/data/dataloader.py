@@ -330,6 +330,10 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._index_queues, self._workers = [], []
         payload = launch.pack(ctx, (self._dataset_kind, self._dataset, self._auto_collation, self._collate_fn,
                                     self._drop_last, self._worker_init_fn))
+        # NOTE: a started (not forked) worker gets the pickled payload as the first item of its index queue, not
+        # in its Process arguments: `start()` writes those arguments into a pipe that the child reads only after
+        # importing torchax, so a payload bigger than the pipe made each start wait for the previous child's import
+        queued = isinstance(payload, bytes)
         with launch.launching(ctx), warnings.catch_warnings():
             # the fork path's children never touch JAX (see launch.py); JAX's at-fork warning does not apply
             warnings.filterwarnings("ignore", message=r"os\.fork\(\) was called")
@@ -337,9 +341,12 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             for i in range(self._num_workers):
                 index_queue = ctx.Queue()
                 index_queue.cancel_join_thread()
+                if queued:
+                    index_queue.put(payload)  # written by the queue's feeder thread while the child starts
                 w = ctx.Process(target=_worker._worker_entry,
-                                args=(payload, index_queue, self._worker_result_queue, self._workers_done_event, i,
-                                      self._num_workers, self._base_seed, self._persistent_workers, host))
+                                args=(None if queued else payload, index_queue, self._worker_result_queue,
+                                      self._workers_done_event, i, self._num_workers, self._base_seed,
+                                      self._persistent_workers, host))
                 w.daemon = True
                 w.start()
                 self._index_queues.append(index_queue)

@@ -165,3 +165,67 @@ default_collate_fn_map[bytes] = collate_str_fn
 def default_collate(batch):
     """torch.utils.data.default_collate: stack samples into batched Tensors, keeping the container structure."""
     return collate(batch, collate_fn_map=default_collate_fn_map)
+
+
+# --- in a worker process: `default_collate` with the batch arrays left on the host ---------------------------------
+# NOTE: a worker's batch is pickled for the main process anyway, so its leaves are stacked in numpy and become
+# Tensors when unpickled there (`_HostTensor`): the same structure, dtypes and values as `default_collate`, without
+# compiling `stack` in every worker or touching JAX there for datasets that return numpy arrays and numbers. Any
+# case these functions do not cover exactly goes to the default function.
+
+
+def _host(array):
+    from torchax.utils.data._utils.worker import _HostTensor
+
+    return _HostTensor(array)
+
+
+def _same(arrays) -> bool:
+    dt, shape = arrays[0].dtype, arrays[0].shape
+    return all(a.dtype == dt and a.shape == shape for a in arrays)
+
+
+def _host_tensor_fn(batch, *, collate_fn_map=None):
+    if all(type(t) is Tensor and not t._requires_grad for t in batch) and batch[0].device.type == "cpu":
+        arrays = [np.asarray(t._value) for t in batch]
+        if _same(arrays) and all(t.device.type == "cpu" for t in batch[1:]):
+            return _host(np.stack(arrays))
+    return collate_tensor_fn(batch, collate_fn_map=default_collate_fn_map)
+
+
+def _host_numpy_array_fn(batch, *, collate_fn_map=None):
+    elem = batch[0]
+    if (np_str_obj_array_pattern.search(elem.dtype.str) is None and all(type(b) is np.ndarray for b in batch)
+            and _same(batch)):
+        return _host(np.stack(batch))
+    return collate_numpy_array_fn(batch, collate_fn_map=default_collate_fn_map)
+
+
+def _host_float_fn(batch, *, collate_fn_map=None):
+    if all(type(b) is float for b in batch):
+        return _host(np.array(batch, dtype=np.float64))
+    return collate_float_fn(batch)
+
+
+def _host_int_fn(batch, *, collate_fn_map=None):
+    kinds = {type(b) for b in batch}
+    if kinds <= {int, bool}:
+        try:
+            array = np.array(batch, dtype=np.bool_ if kinds == {bool} else np.int64)
+        except OverflowError:  # the default function raises torch's error
+            pass
+        else:
+            return _host(array)
+    return collate_int_fn(batch)
+
+
+host_collate_fn_map: dict[type | tuple[type, ...], Callable] = dict(default_collate_fn_map)
+host_collate_fn_map[Tensor] = _host_tensor_fn
+host_collate_fn_map[np.ndarray] = _host_numpy_array_fn
+host_collate_fn_map[float] = _host_float_fn
+host_collate_fn_map[int] = _host_int_fn
+
+
+def host_collate(batch):
+    """`default_collate` for a worker process: the same batch, its arrays carried as numpy to the main process."""
+    return collate(batch, collate_fn_map=host_collate_fn_map)

@@ -10,6 +10,13 @@ class _BaseDatasetFetcher:
         self.collate_fn = collate_fn
         self.drop_last = drop_last
 
+    def in_worker(self) -> None:
+        """This fetcher runs in a worker process: `default_collate` leaves the batch's arrays on the host."""
+        from torchax.utils.data._utils.collate import default_collate, host_collate
+
+        if self.collate_fn is default_collate:
+            self.collate_fn = host_collate
+
     def fetch(self, possibly_batched_index):
         raise NotImplementedError
 
@@ -45,10 +52,10 @@ class _MapDatasetFetcher(_BaseDatasetFetcher):
 
     def fetch(self, possibly_batched_index):
         if self.auto_collation:
-            from torchax.utils.data._utils.collate import default_collate
+            from torchax.utils.data._utils.collate import default_collate, host_collate
             from torchax.utils.data.dataset import _gather_batch
 
-            if self.collate_fn is default_collate:
+            if self.collate_fn is default_collate or self.collate_fn is host_collate:
                 # NOTE: a TensorDataset (or a Subset of one) gathers the whole batch at once: the same result as
                 # collating its samples one by one, without a device op per sample.
                 out = _gather_batch(self.dataset, possibly_batched_index, self.host)

@@ -140,7 +140,12 @@ def _seed_worker(base_seed: int, worker_id: int) -> int:
 
 def _worker_entry(payload, index_queue, data_queue, done_event, worker_id, num_workers, base_seed,
                   persistent_workers, host) -> None:
-    """Process target: unpack the loader's pieces (cloudpickled unless forked) and run the loop."""
+    """Process target: unpack the loader's pieces (cloudpickled unless forked; None: the first item of the index
+    queue) and run the loop."""
+    if payload is None:
+        payload = _first_item(index_queue)
+        if payload is None:  # the main process went away (or said stop) before the payload arrived
+            return
     if isinstance(payload, bytes):
         payload = pickle.loads(payload)
     dataset_kind, dataset, auto_collation, collate_fn, drop_last, init_fn = payload
@@ -148,12 +153,26 @@ def _worker_entry(payload, index_queue, data_queue, done_event, worker_id, num_w
                  base_seed, init_fn, worker_id, num_workers, persistent_workers, host)
 
 
+def _first_item(index_queue):
+    """The first item of the index queue, or None if the main process ends first."""
+    watchdog = _ManagerWatchdog()
+    while watchdog.is_alive():
+        try:
+            return index_queue.get(timeout=MP_STATUS_CHECK_INTERVAL)
+        except queue.Empty:
+            continue
+    return None
+
+
 def _make_fetcher(dataset_kind, dataset, auto_collation, collate_fn, drop_last, host):
     from torchax.utils.data._utils.fetch import _IterableDatasetFetcher, _MapDatasetFetcher
 
     if dataset_kind == 0:
-        return _MapDatasetFetcher(dataset, auto_collation, collate_fn, drop_last, host)
-    return _IterableDatasetFetcher(dataset, auto_collation, collate_fn, drop_last)
+        fetcher = _MapDatasetFetcher(dataset, auto_collation, collate_fn, drop_last, host)
+    else:
+        fetcher = _IterableDatasetFetcher(dataset, auto_collation, collate_fn, drop_last)
+    fetcher.in_worker()
+    return fetcher
 
 
 def _worker_loop(dataset_kind, dataset, index_queue, data_queue, done_event, auto_collation, collate_fn, drop_last,
