@@ -40,7 +40,7 @@ print(json.dumps({
     "torch_is_torchax": torch is torchax, "spec": torch.__spec__.name,
     "same_linalg": sys.modules["torch.linalg"] is torchax.linalg and torch.linalg is torchax.linalg,
     "same_cuda": cuda is torchax.cuda and sys.modules["torch.cuda"] is torchax.cuda,
-    "onnx": import_error("torch.onnx"),
+    "fx": import_error("torch.fx"),
     "private": import_error("torch._C"),
     "torchvision": import_error("torchvision"),
     "zeros": repr(torch.zeros(2, dtype=torch.int64)),
@@ -66,7 +66,7 @@ def test_run_script_as_main(tmp_path):
     assert out == {
         "argv": ["project/main.py", "a", "--flag", "-x"], "name": "__main__", "file": str(project / "main.py"),
         "helper": 42, "torch_is_torchax": True, "spec": "torchax", "same_linalg": True, "same_cuda": True,
-        "onnx": ["ModuleNotFoundError", "torchax does not support 'torch.onnx' yet"],
+        "fx": ["ModuleNotFoundError", "torchax does not support 'torch.fx' yet"],
         "private": ["ModuleNotFoundError", "torchax does not support 'torch._C' yet"],
         "torchvision": "torchax.vision" if importlib.util.find_spec("torchax.vision")
         else ["ModuleNotFoundError", "torchax does not support 'torchvision' yet"],

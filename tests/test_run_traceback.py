@@ -80,8 +80,8 @@ SCRIPTS = {
 }
 UNSUPPORTED = """\
 import torch
-print(hasattr(torch, "quantize_per_tensor"), getattr(torch, "quantize_per_tensor", "default"))
-q = torch.quantize_per_tensor(torch.ones(2), 0.1, 0, torch.quint8)
+print(hasattr(torch, "stft"), getattr(torch, "stft", "default"))
+q = torch.stft(torch.ones(64), 16, return_complex=True)
 """
 
 TORCHAX_DRIVER = """\
@@ -197,7 +197,7 @@ def test_unsupported_torch_api_raises_not_implemented(runs):
     rc, err, printed = ours["unsupported"]
     assert (rc, printed) == (1, "False default\n")  # hasattr and getattr with a default see a missing attribute
     assert _engine_frames(err) == [], err
-    assert _last_line(err) == ("NotImplementedError: torch.quantize_per_tensor is not supported by torchax yet "
+    assert _last_line(err) == ("NotImplementedError: torch.stft is not supported by torchax yet "
                                "(see conformance/KNOWN_DIFFERENCES.md in the torchax repository)")
 
 
@@ -212,8 +212,8 @@ def test_full_traceback_on_request(runs):
 def test_unsupported_api_error_is_both_kinds():
     from torchax._alias import missing_attribute
 
-    e = missing_attribute("torch", "quantize_per_tensor")
-    assert isinstance(e, NotImplementedError) and isinstance(e, AttributeError) and e.name == "quantize_per_tensor"
+    e = missing_attribute("torch", "stft")
+    assert isinstance(e, NotImplementedError) and isinstance(e, AttributeError) and e.name == "stft"
     assert type(missing_attribute("torch.nn", "NoSuchLayer")) is AttributeError
     assert str(missing_attribute("torch.nn", "NoSuchLayer")) == "module 'torch.nn' has no attribute 'NoSuchLayer'"
 
