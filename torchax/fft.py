@@ -29,6 +29,8 @@ def _dims(ndim: int, s, dim, default_all: bool):
         dims = tuple(range(ndim - len(s), ndim)) if s is not None else tuple(range(ndim)) if default_all else (-1,)
     else:
         dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    if ndim == 0:  # torch's wrapping of a 0-dim tensor's dims (the n-dim transforms name dim 0)
+        raise IndexError(f"Dimension specified as {dims[0] if len(dims) == 1 else 0} but tensor has no dimensions")
     out = []
     for d in dims:
         if not -max(ndim, 1) <= d < max(ndim, 1):

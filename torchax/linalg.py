@@ -208,8 +208,10 @@ def vecdot(x, y, *, dim=-1, out=None):
 
 def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
     """torch.linalg.diagonal (a view, as torch.diagonal)."""
+    from torchax._ops.view_copies import check_diagonal_dims
     from torchax._ops.views import diagonal as _diagonal
 
+    check_diagonal_dims(A.ndim, dim1, dim2)
     return _diagonal(A, offset, dim1, dim2)
 
 

@@ -7,6 +7,8 @@ their three-term recurrence in a `lax.while_loop` up to the largest degree (torc
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import jax.scipy.special as jss
@@ -139,12 +141,30 @@ scaled_modified_bessel_k0 = _unary("scaled_modified_bessel_k0", lambda x: _besse
 scaled_modified_bessel_k1 = _unary("scaled_modified_bessel_k1", lambda x: _bessel_k(1, x, True))
 
 
+def _needs_a_tensor(fn):
+    """torch.special's binary functions have (Tensor, Tensor), (Scalar, Tensor) and (Tensor, Scalar) overloads:
+    two numbers are torch's TypeError (here one isinstance check before the op)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        operands = (*args, *(v for k, v in kwargs.items() if k != "out"))
+        if not any(isinstance(a, torchax.Tensor) for a in operands):
+            got = ", ".join(type(a).__name__ for a in operands)
+            raise TypeError(f"{fn.__name__}() received an invalid combination of arguments - got ({got}), but "
+                            f"expected at least one Tensor")
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+@_needs_a_tensor
 @op("special_xlog1py", promote=("input", "other"), to_float=True, method=False)
 def xlog1py(input, other):
     """torch.special.xlog1py: input * log1p(other), 0 where input == 0 unless other is NaN."""
     return jnp.where((input == 0) & ~jnp.isnan(other), jnp.zeros_like(input), input * jnp.log1p(other))
 
 
+@_needs_a_tensor
 @op("special_zeta", promote=("input", "other"), to_float=True, method=False)
 def zeta(input, other):
     """torch.special.zeta: the Hurwitz zeta function."""
@@ -158,6 +178,7 @@ def _recurrence(x, n, p1, step):
     """p_n(x) elementwise for tensor degrees n (p_0 = 1, p_1 given; negative degrees give 0)."""
     n = jnp.trunc(n).astype(jnp.int64) if jnp.issubdtype(n.dtype, jnp.floating) else n.astype(jnp.int64)
     x, n = jnp.broadcast_arrays(x, n)
+    p1 = jnp.broadcast_to(p1, x.shape)  # p_1(x) of the un-broadcast x: the loop carries the broadcast shape
     p0 = jnp.ones_like(x)
     out = jnp.where(n == 0, p0, jnp.where(n == 1, p1, jnp.zeros_like(x)))
     top = jnp.max(n, initial=1)
@@ -179,7 +200,8 @@ def _poly(name, p1, step, shift=False):
 
     impl.__name__ = name
     impl.__doc__ = f"torch.special.{name}."
-    return op("special_" + name, promote=("input", "n"), to_float=True, method=False, differentiable=False)(impl)
+    return _needs_a_tensor(op("special_" + name, promote=("input", "n"), to_float=True, method=False,
+                              differentiable=False)(impl))
 
 
 def _cheb(k, x, cur, prev):

@@ -1,8 +1,10 @@
-"""`python -m conformance.opinfo [--ci | --dtype float32,float64 [--samples N]] [--ops NAMES] [--jobs 2] [--write]`.
+"""`python -m conformance.opinfo [--ci | --errors | --dtype DTYPES [--samples N]] [--ops NAMES] [--jobs 2] [--write]`.
 
 Runs the sweep; with --write, stores the results (conformance/opinfo/results.json), the expected failures
 (conformance/opinfo/xfail.json, keyed by tier: "ci" for the CI tier, "float32" for all samples of every variant,
 "float32@N" for N samples) and renders conformance/OPINFO.md from every tier stored.
+--errors runs every OpInfo's `error_inputs` instead (conformance/opinfo/errors.py) and stores conformance/opinfo/
+errors.json, which conformance/test_opinfo_errors.py checks a fixed list of OpInfos against.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results.json")
 XFAIL = os.path.join(HERE, "xfail.json")
 TABLE = os.path.join(os.path.dirname(HERE), "OPINFO.md")
+ERRORS = os.path.join(HERE, "errors.json")
 
 
 CI_KEY = "ci"
@@ -53,6 +56,43 @@ def run(dtype: str, samples: int | None, only: str | None, jobs: int, variants="
     ok = sum(r["passed"] for r in rows)
     print(f"{dtype} samples={samples or 'all'}: {ok}/{len(rows)} OpInfos pass ({time.perf_counter() - start:.0f}s)")
     return rows
+
+
+def run_errors(only: str | None, jobs: int) -> list[dict]:
+    """Every OpInfo with error_inputs (or those named in `only`): which exception torchax raises for each."""
+    from .errors import error_ops, work as error_work
+    from .sweep import opinfo_id
+
+    ops = error_ops()
+    wanted = None if only is None else set(only.split(","))
+    idx = [i for i, o in enumerate(ops) if wanted is None or o.name in wanted or opinfo_id(o) in wanted]
+    rows = []
+    start = time.perf_counter()
+    if jobs > 1:
+        with multiprocessing.get_context("spawn").Pool(jobs, maxtasksperchild=50) as pool:
+            rows = list(pool.imap_unordered(error_work, idx))
+    else:
+        rows = [error_work(i) for i in idx]
+    for i, r in enumerate(sorted(rows, key=lambda r: r["op"])):
+        mark = "ok  " if r["ok"] == r["n"] else "FAIL"
+        print(f"[{i + 1}/{len(rows)}] {mark} {r['op']:<45} {r['ok']}/{r['n']} {r['seconds']:5.1f}s {r['reason'][:100]}")
+    ok, n = sum(r["ok"] for r in rows), sum(r["n"] for r in rows)
+    print(f"error_inputs: {ok} of {n} raise torch's exception type ({100 * ok / max(n, 1):.1f}%), "
+          f"{sum(r['skipped'] for r in rows)} not counted, {len(rows)} OpInfos ({time.perf_counter() - start:.0f}s)")
+    return rows
+
+
+def write_errors(rows: list[dict], merge: bool = False):
+    """Store the error_inputs rows (merge: replace only these OpInfos') and re-render OPINFO.md."""
+    stored = _load(ERRORS) if merge else {}
+    stored.update({r.pop("op"): r for r in rows})
+    with open(ERRORS, "w", encoding="utf-8") as f:
+        json.dump(stored, f, indent=0, sort_keys=True)
+        f.write("\n")
+    from .report import render
+
+    with open(TABLE, "w", encoding="utf-8") as f:
+        f.write(render(_load(RESULTS)))
 
 
 def _progress(row, i, n):
@@ -97,7 +137,13 @@ def main(argv=None):
                    "tier leaves out, keeping the cheapest within this many sweep-seconds")
     p.add_argument("--write", action="store_true", help="store results, xfail.json and OPINFO.md (with --ops: "
                    "update those rows)")
+    p.add_argument("--errors", action="store_true", help="run every OpInfo's error_inputs (errors.json)")
     a = p.parse_args(argv)
+    if a.errors:
+        rows = run_errors(a.ops, a.jobs)
+        if a.write:
+            write_errors(rows, merge=bool(a.ops))
+        return
     if a.ci:
         rows = run(FAST_DTYPE, FAST_SAMPLES, a.ops, a.jobs, FAST_VARIANTS, FAST_GRAD_SAMPLES)
         if a.write:

@@ -14,6 +14,25 @@ FAST_SAMPLES = 2
 FAST_VARIANTS = "f"  # the function variant (the full tier adds the method and in-place variants)
 FAST_GRAD_SAMPLES = 1  # the VJP on the first sample
 
+# OpInfos whose error_inputs conformance/test_opinfo_errors.py runs against errors.json: cheap ones, covering the
+# op families (pointwise, reductions, shape, indexing, linalg, fft, nn.functional) and both outcomes
+ERRORS_CI: tuple[str, ...] = (
+    # fft, special
+    "fft.fft", "fft.rfft2", "fft.ihfftn", "special.chebyshev_polynomial_t", "special.zeta", "special.xlog1py",
+    # pointwise (scalar operands, dtypes, out=)
+    "heaviside", "hypot", "nextafter", "float_power", "pow", "rsub", "igamma", "gcd", "polar", "logical_and",
+    "gt", "bitwise_xor", "xlogy", "__rdiv__", "__rmul__",
+    # shape, reductions, indexing
+    "hsplit", "dsplit", "hstack", "unbind", "t_copy", "tril", "rot90", "diag", "diff", "trace", "renorm",
+    "min.binary", "index_add", "bucketize",
+    # nn.functional
+    "nn.functional.hardtanh", "nn.functional.margin_ranking_loss", "nn.functional.huber_loss",
+    "nn.functional.poisson_nll_loss", "nn.functional.avg_pool1d", "nn.functional.adaptive_max_pool2d",
+    "nn.functional.embedding", "nn.functional.linear_cross_entropy.chunked_none",
+    # linalg, creation, random, windows
+    "linalg.lstsq", "eye", "normal.in_place", "signal.windows.bartlett",
+)
+
 _EXCLUDED = os.path.join(os.path.dirname(__file__), "ci_excluded.json")
 
 

@@ -165,7 +165,7 @@ def index_select(input, dim, index, *, out=None):
     return _index_select(input, d, index, out=out)
 
 
-@op(name="_gather_kernel", method=False, grad_name="GatherBackward0")
+@op(name="_gather_kernel", method=False, grad_name="GatherBackward0", out_exact=True)
 def _gather(input, dim, index):
     x, i = _1d(input), _1d(index)
     if x.ndim != i.ndim:
@@ -178,9 +178,21 @@ def _gather(input, dim, index):
     return jnp.take_along_axis(x, i, axis=dim, mode="clip").reshape(index.shape)
 
 
+def check_out_overlap(out, *inputs) -> None:
+    """torch's assert_no_overlap for out= that is one of the inputs (same tensor, or both the whole of one storage);
+    partially overlapping views are not detected."""
+    for x in inputs:
+        if out is x or (out._storage is getattr(x, "_storage", None) and out._view is None and x._view is None):
+            raise RuntimeError("unsupported operation: some elements of the input tensor and the written-to tensor "
+                               "refer to a single memory location. Please clone() the tensor before performing the "
+                               "operation.")
+
+
 @composite()
 def gather(input, dim, index, *, sparse_grad=False, out=None):
     """torch.gather (sparse_grad is accepted and ignored: gradients are dense)."""
+    if out is not None:
+        check_out_overlap(out, input, index)
     _index_dtype(index, _INT32_64, RuntimeError, "gather(): Expected dtype int32/int64 for index")
     d, size = _size(input, dim)
     bad = _first_bad(index, 0, size)
@@ -238,6 +250,8 @@ def _take(input, index):
 @composite()
 def take(input, index, *, out=None):
     """torch.take: indexes the flattened input; the result has the shape of `index`."""
+    if out is not None:
+        check_out_overlap(out, input, index)
     _index_dtype(index, _LONG, RuntimeError, "take(): Expected a long tensor for index, but got {}")
     if input.numel() == 0 and index.numel():
         raise IndexError("take(): tried to take from an empty tensor")

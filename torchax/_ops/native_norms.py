@@ -5,7 +5,7 @@ Composed from torchax ops (autograd follows): each returns (output, mean, rstd) 
 
 from __future__ import annotations
 
-from torchax._registry import composite
+from torchax._registry import TorchRuntimeError, composite
 
 __all__ = ["native_layer_norm", "native_group_norm", "native_batch_norm", "_native_batch_norm_legit"]
 
@@ -21,7 +21,18 @@ def _affine(out, weight, bias, shape):
 @composite(method=False)
 def native_layer_norm(input, normalized_shape, weight, bias, eps):
     """torch.native_layer_norm: (output, mean, rstd), the statistics of shape input.shape[:axis] + (1,) * k."""
-    k = len(normalized_shape)
+    shape = list(normalized_shape)
+    if not shape:
+        raise TorchRuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., containing at least "
+                                "one element, but got normalized_shape = []")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and list(t.shape) != shape:
+            raise TorchRuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of "
+                                    f"shape {list(t.shape)} and normalized_shape = {shape}")
+    k = len(shape)
+    if input.ndim < k or list(input.shape[input.ndim - k:]) != shape:
+        raise TorchRuntimeError(f"Given normalized_shape={shape}, expected input with shape [*, "
+                                f"{', '.join(map(str, shape))}], but got input of size{list(input.shape)}")
     dims = list(range(input.ndim - k, input.ndim))
     mean = input.mean(dims, keepdim=True)
     var = input.var(dims, unbiased=False, keepdim=True)

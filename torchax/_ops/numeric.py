@@ -1,4 +1,4 @@
-"""Numeric ops the OpInfo sweep found missing: complex/polar, frexp, igamma, cov/corrcoef, the trapezoid rules."""
+"""Numeric ops the OpInfo sweep found missing: complex/polar, frexp, igamma, gcd/lcm, cov/corrcoef, trapezoid rules."""
 
 from __future__ import annotations
 
@@ -9,9 +9,12 @@ import jax
 import jax.numpy as jnp
 import jax.scipy.special as jss
 
+from torchax import _dtype
+from torchax._ops.pointwise import _tensor_operands
+from torchax._ops.pointwise_unary import unsupported
 from torchax._registry import TorchRuntimeError, composite, op, structseq
 
-__all__ = ["complex", "polar", "frexp", "igamma", "igammac", "cov", "corrcoef", "trapezoid", "trapz",
+__all__ = ["complex", "polar", "frexp", "igamma", "igammac", "gcd", "lcm", "cov", "corrcoef", "trapezoid", "trapz",
            "cumulative_trapezoid", "histogram", "histogramdd", "gradient"]
 
 _FrexpResult = structseq("frexp", ("mantissa", "exponent"))
@@ -28,7 +31,7 @@ def _check_real_pair(name, a, b):
                                 f"{b.dtype}")
 
 
-@op(method=False)
+@op(method=False, out_exact=True)
 def complex(real, imag):  # noqa: A001 - torch's name
     """torch.complex: real + i imag (both of one float dtype)."""
     _check_real_pair("complex", real, imag)
@@ -36,7 +39,7 @@ def complex(real, imag):  # noqa: A001 - torch's name
     return jax.lax.complex(real, imag)
 
 
-@op(method=False)
+@op(method=False, out_exact=True)
 def polar(abs, angle):  # noqa: A002 - torch's names
     """torch.polar: abs * (cos(angle) + i sin(angle))."""
     _check_real_pair("polar", abs, angle)
@@ -53,16 +56,38 @@ def frexp(input):
     return m, e.astype(jnp.int32)
 
 
-@op(inplace=True, promote=("input", "other"), to_float=True)
+@op(inplace=True)
 def igamma(input, other):
     """torch.igamma (torch.special.gammainc): the regularized lower incomplete gamma function."""
+    input, other = _tensor_operands("igamma", ("input", "other"), (input, other), to_float=True)
     return jss.gammainc(input, other)
 
 
-@op(inplace=True, promote=("input", "other"), to_float=True)
+@op(inplace=True)
 def igammac(input, other):
     """torch.igammac (torch.special.gammaincc): the regularized upper incomplete gamma function."""
+    input, other = _tensor_operands("igammac", ("input", "other"), (input, other), to_float=True)
     return jss.gammaincc(input, other)
+
+
+def _int_operands(name, input, other):
+    """gcd/lcm: two integer tensors (no numbers, no floats or bools), promoted as torch does."""
+    input, other = _tensor_operands(name, ("input", "other"), (input, other))
+    if not jnp.issubdtype(input.dtype, jnp.integer):
+        raise unsupported(f"{name}_cpu", _dtype.from_jax(input.dtype))
+    return input, other
+
+
+@op(inplace=True)
+def gcd(input, other):
+    """torch.gcd: the greatest common divisor, elementwise (non-negative; gcd(0, 0) = 0)."""
+    return jnp.gcd(*_int_operands("gcd", input, other))
+
+
+@op(inplace=True)
+def lcm(input, other):
+    """torch.lcm: the least common multiple, elementwise (non-negative; 0 when either is 0)."""
+    return jnp.lcm(*_int_operands("lcm", input, other))
 
 
 # --- statistics ------------------------------------------------------------------------------------------------
@@ -76,6 +101,8 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
                            f"{input.ndim} dimensions")
     x = input if input.ndim == 2 else input.reshape(1, -1)
     n_obs = x.shape[1]
+    _cov_weights("fweights", fweights, n_obs, integral=True)
+    _cov_weights("aweights", aweights, n_obs, integral=False)
     w = fweights
     if aweights is not None:
         w = aweights if w is None else w * aweights
@@ -98,6 +125,26 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
     xm = x - avg.unsqueeze(1)
     c = xm.mm((xm if w is None else xm * w).t().conj())
     return (c / norm).squeeze()
+
+
+def _cov_weights(name, w, n_obs, integral):
+    """torch.cov's checks of fweights/aweights."""
+    if w is None:
+        return
+    if w.ndim > 1:
+        raise TorchRuntimeError(f"cov(): expected {name} to have one or fewer dimensions but got {name} with "
+                                f"{w.ndim} dimensions")
+    if integral and (w.is_floating_point() or w.is_complex()):
+        raise TorchRuntimeError(f"cov(): expected {name} to have integral dtype but got {name} with "
+                                f"{_dtype.type_name(w.dtype)} dtype")
+    if not integral and not w.is_floating_point():
+        raise TorchRuntimeError(f"cov(): expected {name} to have floating point dtype but got {name} with "
+                                f"{_dtype.type_name(w.dtype)} dtype")
+    if w.numel() != n_obs:
+        raise TorchRuntimeError(f"cov(): expected {name} to have the same numel as there are observations in the "
+                                f"input but got {w.numel()} != {n_obs}")
+    if bool((w < 0).any()):  # torch syncs for this check too (as this composite does for the degrees of freedom)
+        raise TorchRuntimeError(f"cov(): {name} cannot be negative")
 
 
 @composite()
@@ -277,6 +324,9 @@ def _gradient_dims(input, spacing, dim):
 
     dims = list(range(input.ndim)) if dim is None else [dim] if isinstance(dim, int) else list(dim)
     dims = [_wrap_dim(d, input.ndim) for d in dims]
+    for i, d in enumerate(dims):
+        if d in dims[:i]:
+            raise TorchRuntimeError(f"dim {d} appears multiple times in the list of dims")
     if spacing is None:
         spacing = 1
     if isinstance(spacing, (int, float)) or isinstance(spacing, Tensor) and spacing.ndim == 0:

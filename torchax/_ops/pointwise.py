@@ -136,6 +136,8 @@ subtract = _sub_pair("subtract")
 @composite(method=False)
 def rsub(input, other, alpha=1):
     """torch.rsub: other - alpha * input."""
+    if not isinstance(input, Tensor):
+        raise TorchTypeError(f"rsub(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
     return _sub_call(other, input, alpha)
 
 
@@ -289,6 +291,9 @@ def _pow_call(input, exponent, out=None):
 @composite()
 def pow(input, exponent, *, out=None):  # noqa: A001 - torch's name
     """torch.pow: tensor ** tensor, tensor ** number, number ** tensor."""
+    if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+        raise TorchTypeError(f"pow() received an invalid combination of arguments - got ({type(input).__name__}, "
+                             f"{type(exponent).__name__}), but expected a Tensor input or exponent")
     return _pow_call(input, exponent, out)
 
 
@@ -298,9 +303,18 @@ def pow_(self, exponent):
     return self._inplace(_pow_call(self, exponent))
 
 
-@op(dynamic=("input", "exponent"))
-def float_power(input, exponent):
+@composite()
+def float_power(input, exponent, *, out=None):
     """torch.float_power: always in float64 (complex128 when either operand is complex)."""
+    if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):  # torch has no (Scalar, Scalar) overload
+        raise TorchTypeError(f"float_power() received an invalid combination of arguments - got "
+                             f"({type(input).__name__}, {type(exponent).__name__}), but expected a Tensor input or "
+                             f"exponent")
+    return _float_power(input, exponent, out=out)
+
+
+@op(name="_float_power_kernel", method=False, dynamic=("input", "exponent"), grad_name="FloatPowerBackward0")
+def _float_power(input, exponent):
     a, b = jnp.asarray(input), jnp.asarray(exponent)
     broadcast_shapes(a.shape, b.shape)
     dt = jnp.complex128 if is_complex(a) or is_complex(b) else jnp.float64

@@ -597,6 +597,8 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     if not input.is_floating_point():
         raise TorchRuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
                                 f"{_dtype.type_name(input.dtype)}")
+    if out is not None and out.dtype != _dtype.int64:
+        raise TorchRuntimeError(f"multinomial expects Long tensor out, got: {_dtype.type_name(out.dtype)}")
     n_cat = input.shape[-1]
     if num_samples <= 0:
         raise TorchRuntimeError("cannot sample n_sample <= 0 samples")

@@ -256,6 +256,9 @@ def _overloads(name, all_op, dim_op, binary_op, out_cls):
     """max/min: max(input), max(input, dim, keepdim=False) -> (values, indices), max(input, other)."""
 
     def fn(input, dim=None, keepdim=False, *, other=None, out=None):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}() received an invalid combination of arguments - got ({type(input).__name__}"
+                            f"{', ' + type(dim).__name__ if dim is not None else ''}), but expected a Tensor input")
         if isinstance(dim, Tensor):
             dim, other = None, dim
         if other is not None:
@@ -304,7 +307,20 @@ def _aminmax(input, *, dim=None, keepdim=False):
     return jnp.min(input, axis=dims, keepdims=keepdim), jnp.max(input, axis=dims, keepdims=keepdim)
 
 
-aminmax = with_out_name("aminmax", _aminmax, _AminmaxOut)
+def _aminmax_checked(input, *, dim=None, keepdim=False, out=None):
+    """torch.aminmax: (min, max) over `dim` or all elements; out= tensors must have the input's dtype."""
+    if out is None:
+        return _aminmax(input, dim=dim, keepdim=keepdim)
+    from torchax._registry import _CPP_NAMES
+
+    for o in out:
+        if o.dtype != input.dtype:
+            raise RuntimeError(f"Expected out tensor to have dtype {_CPP_NAMES.get(input.dtype.name)}, but got "
+                               f"{_CPP_NAMES.get(o.dtype.name)} instead")
+    return _aminmax(input, dim=dim, keepdim=keepdim, out=out)
+
+
+aminmax = with_out_name("aminmax", _aminmax_checked, _AminmaxOut)
 
 
 def _arg(name, f, x, dim, keepdim):
@@ -545,6 +561,8 @@ def dist(input, other, p=2):
 @op(inplace=True)
 def renorm(input, p, dim, maxnorm):
     """torch.renorm: rescale each slice along `dim` whose p-norm exceeds `maxnorm` down to `maxnorm`."""
+    if input.ndim < 2:
+        raise TorchRuntimeError(f"renorm: input needs at least 2 dimensions, got {input.ndim} dimensions")
     if p <= 0:
         raise TorchRuntimeError("renorm: non-positive-norm not supported")
     if maxnorm < 0:

@@ -94,6 +94,8 @@ def _chunk_cat(tensors, dim, num_chunks):
             raise TorchRuntimeError("_chunk_cat expects same sizes of 0,...,dim-1 dimensions for all tensors")
         if t.dtype != tensors[0].dtype:
             raise TorchRuntimeError("_chunk_cat expects all input tensors with the same dtype")
+        if t.size == 0:
+            raise TorchRuntimeError("_chunk_cat expects non-empty tensor")
         size = -(-t.shape[d] // num_chunks)
         pad = [(0, 0)] * t.ndim
         pad[d] = (0, size * num_chunks - t.shape[d])

@@ -108,7 +108,18 @@ def _kthvalue(input, k, dim=-1, keepdim=False):
     return _pick(input, idx, d, keepdim)
 
 
-kthvalue = with_out_name("kthvalue", _kthvalue, _KthOut)
+def _kthvalue_checked(input, k, dim=-1, keepdim=False, *, out=None):
+    """torch.kthvalue: the k-th smallest value along `dim` and its index."""
+    if out is None:
+        return _kthvalue(input, k, dim, keepdim)
+    from torchax._ops.gather import check_out_overlap
+
+    for o in out:
+        check_out_overlap(o, input)
+    return _kthvalue(input, k, dim, keepdim, out=out)
+
+
+kthvalue = with_out_name("kthvalue", _kthvalue_checked, _KthOut)
 
 
 # --- mode, median -------------------------------------------------------------------------------------------------

@@ -38,7 +38,24 @@ def _copy_variant(view: str, many: bool = False):
 
 alias_copy = _copy_variant("alias")
 as_strided_copy = _copy_variant("as_strided")
-diagonal_copy = _copy_variant("diagonal")
+
+
+def check_diagonal_dims(ndim: int, dim1, dim2) -> None:
+    """torch.diagonal's argument checks: each dim in range (IndexError), the two dims distinct."""
+    from torchax._tensor import _wrap_dim
+
+    d1, d2 = _wrap_dim(dim1, ndim), _wrap_dim(dim2, ndim)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+
+
+@composite("diagonal_copy", method=False)
+def diagonal_copy(input, offset=0, dim1=0, dim2=1, *, out=None):
+    """torch.diagonal_copy: the values of `diagonal` in new storage."""
+    check_diagonal_dims(input.ndim, dim1, dim2)
+    return _write_out(out, input.diagonal(offset, dim1, dim2).clone())
+
+
 expand_copy = _copy_variant("expand")
 permute_copy = _copy_variant("permute")
 squeeze_copy = _copy_variant("squeeze")

@@ -126,6 +126,9 @@ def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weig
         raise RuntimeError("expected equal input and linear_weight last dimensions (in_features), got "
                            f"{in_features} and {linear_weight.shape[-1]}, respectively")
     classes, out_features = linear_weight.shape[0], tuple(linear_weight.shape[1:-1])
+    if out_features and not batches:
+        raise RuntimeError(f"K-dimensional loss defined by linear_weight shape {tuple(linear_weight.shape)} requires "
+                           f"batched input, (N, {in_features}), got unbatched input with shape {tuple(input.shape)}")
     logits_shape = (*batches, classes, *out_features)
     if tuple(target.shape) == logits_shape and ignore_index is not None:
         raise RuntimeError("ignore_index cannot be specified when target contains probabilities")

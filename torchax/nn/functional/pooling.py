@@ -390,6 +390,12 @@ def _adaptive_sizes(fname, x, output_size, n):
     return sizes
 
 
+def _list_with_default(input, output_size):
+    """torch.nn.functional's check of a sequence output_size (2d/3d): the input needs one more dim than it has."""
+    if not isinstance(output_size, int) and input.ndim <= len(output_size):
+        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
+
+
 def _adaptive_input(fname, input, n):
     if input.ndim not in (n + 1, n + 2):
         raise TorchRuntimeError(f"{fname}(): Expected {n + 1}D or {n + 2}D tensor, but got {list(input.shape)}")
@@ -444,16 +450,20 @@ def adaptive_avg_pool1d(input, output_size):
 
 def adaptive_avg_pool2d(input, output_size):
     """torch.nn.functional.adaptive_avg_pool2d."""
+    _list_with_default(input, output_size)
     return _adaptive_avg_pool(input, 2, _adaptive_sizes("adaptive_avg_pool2d", input, output_size, 2))
 
 
 def adaptive_avg_pool3d(input, output_size):
     """torch.nn.functional.adaptive_avg_pool3d."""
+    _list_with_default(input, output_size)
     return _adaptive_avg_pool(input, 3, _adaptive_sizes("adaptive_avg_pool3d", input, output_size, 3))
 
 
 def _adaptive_max_fn(n, with_indices=False):
     def adaptive_max_pool(input, output_size, return_indices=False):
+        if n > 1:
+            _list_with_default(input, output_size)
         sizes = _adaptive_sizes(f"adaptive_max_pool{n}d", input, output_size, n)
         return _adaptive_max_pool(input, n, sizes, bool(return_indices or with_indices))
 
