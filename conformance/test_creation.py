@@ -139,6 +139,29 @@ def test_from_numpy(T, dtype):
     return t, t.dtype, T.from_numpy(arr[0]), T.from_numpy(np.asarray(arr[0, 0]))
 
 
+@conformance()
+def test_from_numpy_tensor_is_a_whole_tensor(T):
+    """A fresh from_numpy tensor (its first use is each line below) acts as any tensor: views written through,
+    autograd, pickling, deepcopy, stack, metadata."""
+    import copy
+    import pickle
+
+    a = data((3, 4))  # each tensor written to gets its own copy: torch's share `a`
+    t = T.from_numpy(a.copy())
+    v = t[1]
+    v.mul_(2)
+    u = T.from_numpy(a.copy()).t()
+    u[0, 0] = 5.0
+    w = T.from_numpy(a.copy()).requires_grad_()
+    (w * w).sum().backward()
+    d = T.from_numpy(a.copy()).detach()
+    d.add_(1)
+    big = T.from_numpy(np.tile(a, (200, 100)))
+    return (t, v, u, w.grad, d, pickle.loads(pickle.dumps(T.from_numpy(a))), copy.deepcopy(T.from_numpy(a)),
+            T.stack([T.from_numpy(a), T.from_numpy(a[0:3])]), T.from_numpy(a).dtype, T.from_numpy(a).shape,
+            T.from_numpy(a).device, T.from_numpy(a).is_contiguous(), big.sum(), big.shape)
+
+
 @pytest.mark.parametrize("kind", ["str", "object", "datetime"])
 @conformance(errors=True)
 def test_from_numpy_unsupported_raises(T, kind):

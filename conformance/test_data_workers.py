@@ -43,7 +43,7 @@ def test_workers_seeding_and_order(T):
 
             info = T.utils.data.get_worker_info()
             return {"i": i, "torch": T.rand(2), "py": random.random(), "np": int(np.random.randint(1 << 30)),
-                    "worker": info.id, "seed": info.seed, "n": info.num_workers,
+                    "worker": info.id, "seed": info.seed, "n": info.num_workers, "x": T.from_numpy(np.full(3, i)),
                     "initial_seed": T.initial_seed()}
 
     T.manual_seed(3)

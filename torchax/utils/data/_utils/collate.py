@@ -10,7 +10,8 @@ from collections.abc import Callable
 import numpy as np
 
 import torchax
-from torchax._tensor import Tensor
+from torchax._dtype import _BY_NP
+from torchax._tensor import Tensor, from_host, host_array, host_empty
 
 __all__ = ["default_collate", "default_convert", "collate", "default_collate_fn_map", "collate_tensor_fn",
            "collate_numpy_array_fn", "collate_numpy_scalar_fn", "collate_float_fn", "collate_int_fn",
@@ -107,7 +108,25 @@ def collate(batch, *, collate_fn_map: dict[type | tuple[type, ...], Callable] | 
 
 def collate_tensor_fn(batch, *, collate_fn_map=None):
     """Tensors: `stack(batch, 0)`."""
+    arrays = _host_arrays(batch)
+    if arrays is not None:  # samples still on the host (`from_numpy`): stacked there, one transfer per batch
+        return from_host(_stack(arrays))
     return torchax.stack(list(batch), 0)
+
+
+def _host_arrays(batch) -> list | None:
+    """The host arrays of plain Tensors not yet on the device, all of one dtype and shape, else None."""
+    arrays = []
+    for t in batch:
+        a = host_array(t) if type(t) is Tensor else None
+        if a is None:
+            return None
+        arrays.append(a)
+    return arrays if arrays and _same(arrays) else None
+
+
+def _stack(arrays):
+    return np.stack(arrays, out=host_empty((len(arrays), *arrays[0].shape), arrays[0].dtype))
 
 
 def collate_numpy_array_fn(batch, *, collate_fn_map=None):
@@ -130,6 +149,8 @@ def _stack_same(batch, collate_fn_map):
     dt, shape = elem.dtype, elem.shape
     if any(type(b) is not np.ndarray or b.dtype != dt or b.shape != shape for b in batch):
         return None
+    if dt in _BY_NP and torchax.get_default_device().type == "cpu":
+        return from_host(_stack(batch))
     return torchax.as_tensor(np.stack(batch))
 
 
@@ -186,6 +207,9 @@ def _same(arrays) -> bool:
 
 
 def _host_tensor_fn(batch, *, collate_fn_map=None):
+    arrays = _host_arrays(batch)
+    if arrays is not None:
+        return _host(np.stack(arrays))
     if all(type(t) is Tensor and not t._requires_grad for t in batch) and batch[0].device.type == "cpu":
         arrays = [np.asarray(t._value) for t in batch]
         if _same(arrays) and all(t.device.type == "cpu" for t in batch[1:]):

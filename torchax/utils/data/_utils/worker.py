@@ -65,9 +65,12 @@ class _HostTensor:
 
 
 def _host_to_tensor(array):
-    from torchax._ops.creation import from_numpy
+    import torchax
+    from torchax._tensor import from_host
 
-    return from_numpy(array)
+    if torchax.get_default_device().type == "cpu":
+        return from_host(array)  # (the unpickled array is the tensor's own)
+    return torchax.from_numpy(array)
 
 
 def _generate_state(base_seed: int, worker_id: int) -> list[int]:
