@@ -55,6 +55,24 @@ def test_worker_key_error_message_is_readable():
     assert "Caught KeyError in DataLoader worker process 0." in repr(info.value)  # no quoting of the traceback
 
 
+def test_iterator_that_raised_is_freed_at_once():
+    # a reference cycle through the re-raised exception would leave the iterator to a gc pass, which runs after the
+    # index queues' own finalizers closed them: its shutdown then waited the full join timeout for each worker
+    import gc
+    import weakref
+
+    gc.disable()
+    try:
+        it = iter(DataLoader(_Failing(ValueError("v")), batch_size=8, num_workers=1))
+        ref = weakref.ref(it)
+        with pytest.raises(ValueError):
+            next(it)
+        del it
+        assert ref() is None
+    finally:
+        gc.enable()
+
+
 def test_unpicklable_batch_is_an_error_not_a_hang():
     class Locks(Dataset):
         def __len__(self):

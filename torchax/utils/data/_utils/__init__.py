@@ -52,7 +52,10 @@ class ExceptionWrapper:
             exception = self.exc_type(msg)
         except Exception:  # an exception class that does not take one message argument
             raise RuntimeError(msg) from None
-        raise exception
+        try:
+            raise exception
+        finally:  # no cycle exception -> traceback -> this frame -> exception: the DataLoader iterator the
+            del exception  # traceback holds is then freed at once, not by a later gc pass (see _shutdown_workers)
 
 
 from torchax.utils.data._utils import collate, fetch, worker  # noqa: E402,F401
