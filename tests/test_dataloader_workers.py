@@ -73,6 +73,20 @@ def test_iterator_that_raised_is_freed_at_once():
         gc.enable()
 
 
+def test_iterator_freed_by_gc_stops_its_workers():
+    # an iterator in a reference cycle is freed by a gc pass: its workers must still get the stop message (a worker
+    # that never gets it is terminated once the join times out, and its exit code says so)
+    import gc
+
+    it = iter(DataLoader(_WhoAmI(), batch_size=4, num_workers=1))
+    next(it)
+    worker = it._workers[0]
+    it.cycle = it
+    del it
+    gc.collect()
+    assert worker.exitcode == 0
+
+
 def test_unpicklable_batch_is_an_error_not_a_hang():
     class Locks(Dataset):
         def __len__(self):

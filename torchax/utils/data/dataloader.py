@@ -308,6 +308,13 @@ class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
         return self._dataset_fetcher.fetch(index)  # may raise StopIteration
 
 
+# Each live multi-process iterator's index queues, held here so they never become garbage together with an iterator
+# that only a gc pass frees (one in a reference cycle, e.g. through a caught exception's traceback): gc would run
+# the queues' finalizers first, which stop their feeder threads, and the stop message `_shutdown_workers` then
+# puts would never reach the workers (each join would wait its full timeout).
+_OPEN_QUEUES: dict[int, list] = {}
+
+
 class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
     """Workers each own an index queue and share one result queue; tasks go out round-robin, at most
     `prefetch_factor` per worker ahead, and results are put back in task order (unless `in_order=False`)."""
@@ -351,6 +358,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 w.start()
                 self._index_queues.append(index_queue)
                 self._workers.append(w)
+        _OPEN_QUEUES[id(self)] = self._index_queues
         self._data_queue = self._worker_result_queue
         self._reset(loader, first_iter=True)
 
@@ -486,6 +494,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             for q in self._index_queues:
                 q.cancel_join_thread()
                 q.close()
+            _OPEN_QUEUES.pop(id(self), None)
         finally:
             for w in self._workers:
                 if w.is_alive():
