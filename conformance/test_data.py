@@ -36,7 +36,8 @@ COLLATE = {
     "namedtuple": lambda T: [Point(1, 2.0), Point(3, 4.0)],
     "sample_tuples": lambda T: [(_t(T, (2,)), 0), (_t(T, (2,), seed=1), 1)],
     "from_numpy": lambda T: [(T.from_numpy(data((2, 3))), 0), (T.from_numpy(data((2, 3), seed=1)), 1)],
-    "from_numpy_int64": lambda T: [T.from_numpy(data((3,), dtype="int64")), T.from_numpy(data((3,), dtype="int64", seed=1))],
+    "from_numpy_int64": lambda T: [T.from_numpy(data((3,), dtype="int64")),
+                                   T.from_numpy(data((3,), dtype="int64", seed=1))],
     "from_numpy_and_tensor": lambda T: [T.from_numpy(data((2,))), _t(T, (2,), seed=1)],
     "from_numpy_requires_grad": lambda T: [T.from_numpy(data((2,))).requires_grad_(), T.from_numpy(data((2,)))],
 }

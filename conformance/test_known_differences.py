@@ -9,7 +9,7 @@ import pytest
 from harness import conformance
 
 
-@pytest.mark.xfail(strict=True, reason="from_numpy/numpy() copy: torchax writes make new JAX arrays, so no memory is shared")
+@pytest.mark.xfail(strict=True, reason="from_numpy/numpy() copy: writes make new arrays, so no memory is shared")
 @conformance()
 def test_numpy_memory_is_shared(T):
     a = np.zeros(3, dtype=np.float32)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import torchax
-from torchax._tensor import host_array
+from torchax._host import host_array
 from torchax.utils.data import default_collate
 
 

@@ -495,19 +495,28 @@ _CPP_NAMES = {"float64": "double", "float32": "float", "float16": "c10::Half", "
               "complex128": "c10::complex<double>"}
 
 
-def _write_out(out, result, exact=False):
-    if exact and getattr(out, "dtype", None) is not None and out.dtype != result.dtype:
+def _check_out_dtype(out, result) -> None:
+    """An `out_exact` op's out= tensor must already have the result's dtype (no casting into it)."""
+    if getattr(out, "dtype", None) is not None and out.dtype != result.dtype:
         name = _CPP_NAMES.get(result.dtype.name, result.dtype.name)
         raise TorchRuntimeError(f"Expected out tensor to have dtype {name}, but got "
                                 f"{_CPP_NAMES.get(out.dtype.name, out.dtype.name)} instead")
+
+
+def _write_out(out, result, exact=False):
     if isinstance(result, tuple):
         if not isinstance(out, (tuple, list)) or len(out) != len(result):
             raise TypeError(f"out= must be a tuple of {len(result)} tensors")
+        if exact:
+            for o, r in zip(out, result):
+                _check_out_dtype(o, r)
         for o, r in zip(out, result):
             o._set_from(r)
         if hasattr(result, "_fields"):  # torch names the result type <op>_out when out= is given
             return structseq(type(result).__name__ + "_out", result._fields)(*out)
         return tuple(out)
+    if exact:
+        _check_out_dtype(out, result)
     out._set_from(result)
     return out
 

@@ -29,60 +29,6 @@ class _Storage:
         self.version = 0
 
 
-_VALUE = _Storage.__dict__["value"]  # the slot itself, under _HostStorage's property
-
-
-class _HostStorage(_Storage):
-    """A storage whose value is still a private numpy array (`from_numpy`, a DataLoader batch).
-
-    The first read puts it on the CPU device and the cell becomes a plain `_Storage`, so nothing else ever sees
-    the difference. Until then the host array can be used as it is: the DataLoader stacks per-sample tensors in
-    numpy instead of moving each to the device (`host_array`)."""
-
-    __slots__ = ()
-
-    @property
-    def value(self):
-        with jax.ensure_compile_time_eval():  # a concrete array even when first read inside a trace
-            v = jax.device_put(_VALUE.__get__(self), _device.to_jax(_device.CPU))
-        _VALUE.__set__(self, v)
-        self.__class__ = _Storage
-        return v
-
-    @value.setter
-    def value(self, v):
-        _VALUE.__set__(self, v)
-        self.__class__ = _Storage
-
-
-def host_empty(shape: tuple, dtype) -> np.ndarray:
-    """An uninitialised C-contiguous numpy array at a 64-byte boundary: the CPU device uses such memory as it is
-    (`from_host` then costs no copy), where it copies any other array, and more slowly."""
-    dtype = np.dtype(dtype)
-    nbytes = math.prod(shape) * dtype.itemsize
-    raw = np.empty(nbytes + 64, np.uint8)
-    start = -raw.ctypes.data % 64
-    return raw[start:start + nbytes].view(dtype).reshape(shape)
-
-
-def from_host(array: np.ndarray) -> Tensor:
-    """A new CPU Tensor over `array`, which it takes over: the caller must not write to it afterwards."""
-    st = _new_object(_HostStorage)
-    _VALUE.__set__(st, array)
-    st.version = 0
-    t = _new_object(Tensor)
-    t._storage = st
-    return t
-
-
-def host_array(t) -> np.ndarray | None:
-    """The numpy array behind a plain CPU Tensor that has not been on the device yet, else None."""
-    st = t._storage
-    if type(st) is _HostStorage and t._view is None and not t._requires_grad:
-        return _VALUE.__get__(st)
-    return None
-
-
 class Size(tuple):
     """torch.Size: a tuple of ints that prints as `torch.Size([2, 3])`."""
 
@@ -757,6 +703,8 @@ def _py_scalar(a: np.ndarray):
 
 
 def _rebuild(array, requires_grad, device=None):
+    from torchax._host import from_host  # (that module builds on this one)
+
     # an unpickled array belongs to no one else, so a CPU tensor can take it over
     t = from_host(array) if device is None else wrap(jax.device_put(array, _device.to_jax(device)))
     t._requires_grad = requires_grad

@@ -12,15 +12,13 @@ torch's regex is counted too, as a statistic only.
 from __future__ import annotations
 
 import re
-import signal
 import time
-import warnings
 from dataclasses import asdict, dataclass, field
 
 import torch
 
 from .resolve import Missing, convert, counterpart
-from .sweep import OpTimeout, _alarm, opinfo_id
+from .sweep import OpTimeout, opinfo_id, time_limit
 
 TIMEOUT = 60  # seconds per OpInfo
 
@@ -76,11 +74,7 @@ class ErrorRunner:
 
     def run(self, timeout: int | None = TIMEOUT) -> ErrorOutcome:
         start = time.perf_counter()
-        old = signal.signal(signal.SIGALRM, _alarm) if timeout else None
-        if timeout:
-            signal.alarm(timeout)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with time_limit(timeout):
             try:
                 self._run()
             except OpTimeout:
@@ -88,10 +82,6 @@ class ErrorRunner:
                 self.out.reason = self.out.reason or f"timeout: over {timeout}s"
             except Exception as e:  # noqa: BLE001 - torch's generator failing is a result, not a crash
                 self.out.reason = self.out.reason or f"error_inputs failed: {type(e).__name__}: {_short(e)}"
-            finally:
-                if timeout:
-                    signal.alarm(0)
-                    signal.signal(signal.SIGALRM, old)
         self.out.seconds = time.perf_counter() - start
         return self.out
 

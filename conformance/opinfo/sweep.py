@@ -9,6 +9,7 @@ and the gradient is not. Sort-like ops with ties pass when their values agree an
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import signal
 import time
@@ -78,6 +79,22 @@ class OpTimeout(BaseException):
 
 def _alarm(signum, frame):
     raise OpTimeout
+
+
+@contextlib.contextmanager
+def time_limit(timeout: int | None):
+    """Raise OpTimeout in the block after `timeout` seconds (none if falsy; main thread only), warnings ignored."""
+    old = signal.signal(signal.SIGALRM, _alarm) if timeout else None
+    if timeout:
+        signal.alarm(timeout)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        if timeout:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, old)
 
 
 def opinfo_id(op) -> str:
@@ -151,11 +168,7 @@ class Runner:
     def run(self, timeout: int | None = None) -> Outcome:
         """Run every sample; with `timeout` (seconds, main thread only) a slow OpInfo fails as 'timeout'."""
         start = time.perf_counter()
-        old = signal.signal(signal.SIGALRM, _alarm) if timeout else None
-        if timeout:
-            signal.alarm(timeout)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with time_limit(timeout):
             try:
                 self._run()
             except OpTimeout:
@@ -163,10 +176,6 @@ class Runner:
                 self.out.fail("timeout", f"over {timeout}s (after {self.out.fwd_n} forward samples)")
             except Exception as e:  # noqa: BLE001 - a failure of the sweep itself is a result
                 self.out.fail(*_classify(e))
-            finally:
-                if timeout:
-                    signal.alarm(0)
-                    signal.signal(signal.SIGALRM, old)
         self.out.seconds = time.perf_counter() - start
         return self.out
 

@@ -12,8 +12,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from torchax import _device, _dtype, _state
+from torchax._host import from_host, host_copy
 from torchax._registry import check_broadcast, composite, op
-from torchax._tensor import Tensor, from_host, host_empty, wrap
+from torchax._tensor import Tensor, wrap
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like",
            "ones_like", "full_like", "empty_like", "arange", "range", "linspace", "logspace", "eye", "scalar_tensor",
@@ -197,16 +198,10 @@ def from_numpy(ndarray) -> Tensor:
         raise ValueError("At least one stride in the given numpy array is negative, and tensors with negative "
                          "strides are not currently supported. (You can probably work around this by making a copy "
                          "of your array  with array.copy().) ")
-    copy = _private_copy(ndarray)  # no later write to `ndarray` may reach the tensor, nor one to the tensor `ndarray`
+    copy = host_copy(ndarray)  # no later write to `ndarray` may reach the tensor, nor one to the tensor `ndarray`
     if _state.default_device().type != "cpu":
         return wrap(jax.device_put(copy, _device.to_jax(_state.default_device())))
     return from_host(copy)  # on the device when first used (the DataLoader may stack it in numpy first)
-
-
-def _private_copy(a: np.ndarray) -> np.ndarray:
-    out = host_empty(a.shape, a.dtype)
-    np.copyto(out, a)
-    return out
 
 
 # --- factories ---------------------------------------------------------------------------------

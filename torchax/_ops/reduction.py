@@ -299,28 +299,16 @@ def amin(input, dim=(), keepdim=False):
     return jnp.min(input, axis=dims, keepdims=keepdim)
 
 
-@op(method=False, result=_AminmaxResult)
+@op(method=False, result=_AminmaxResult, out_exact=True)
 def _aminmax(input, *, dim=None, keepdim=False):
+    """torch.aminmax: (min, max) over `dim` or all elements; out= tensors must have the input's dtype."""
     dims = None if dim is None else reduce_dims(wrap_dim(dim, input.ndim), input.ndim)
     check_nonempty("aminmax", input, dims, sep="", all_msg="aminmax(): cannot compute aminmax over an empty "
                                                           "dimension as the operation has no identity.")
     return jnp.min(input, axis=dims, keepdims=keepdim), jnp.max(input, axis=dims, keepdims=keepdim)
 
 
-def _aminmax_checked(input, *, dim=None, keepdim=False, out=None):
-    """torch.aminmax: (min, max) over `dim` or all elements; out= tensors must have the input's dtype."""
-    if out is None:
-        return _aminmax(input, dim=dim, keepdim=keepdim)
-    from torchax._registry import _CPP_NAMES
-
-    for o in out:
-        if o.dtype != input.dtype:
-            raise RuntimeError(f"Expected out tensor to have dtype {_CPP_NAMES.get(input.dtype.name)}, but got "
-                               f"{_CPP_NAMES.get(o.dtype.name)} instead")
-    return _aminmax(input, dim=dim, keepdim=keepdim, out=out)
-
-
-aminmax = with_out_name("aminmax", _aminmax_checked, _AminmaxOut)
+aminmax = with_out_name("aminmax", _aminmax, _AminmaxOut)
 
 
 def _arg(name, f, x, dim, keepdim):

@@ -11,7 +11,8 @@ import numpy as np
 
 import torchax
 from torchax._dtype import _BY_NP
-from torchax._tensor import Tensor, from_host, host_array, host_empty
+from torchax._host import from_host, host_array, host_empty
+from torchax._tensor import Tensor
 
 __all__ = ["default_collate", "default_convert", "collate", "default_collate_fn_map", "collate_tensor_fn",
            "collate_numpy_array_fn", "collate_numpy_scalar_fn", "collate_float_fn", "collate_int_fn",

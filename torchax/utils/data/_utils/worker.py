@@ -66,7 +66,7 @@ class _HostTensor:
 
 def _host_to_tensor(array):
     import torchax
-    from torchax._tensor import from_host
+    from torchax._host import from_host
 
     if torchax.get_default_device().type == "cpu":
         return from_host(array)  # (the unpickled array is the tensor's own)
