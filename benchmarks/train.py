@@ -12,10 +12,11 @@ module handle T = torch or torchax; the JAX variant is plain jax.numpy/lax with 
 state donated) and `optax.adam`.
 
 Timing: every variant's first call is timed on its own (compile time for the compiled variants), then two more
-warm-up calls; then `--rounds` rounds interleave the variants, each running `--steps` steps, each step timed to
-completion (`.item()` on torch's loss; `jax.block_until_ready` on the loss and the updated parameters for torchax
-and JAX). The table gives the median step time per variant and the ratios, all measured side by side in one run.
-Run: python -m benchmarks.train [--models mlp,cnn,gpt,lstm] [--steps 10] [--rounds 5] [--out DIR]
+warm-up calls; then `--rounds` rounds interleave the variants, each running `--warmup` untimed steps and then
+`--steps` timed steps, each step timed to completion (`.item()` on torch's loss; `jax.block_until_ready` on the
+loss and the updated parameters for torchax and JAX). The table gives the median step time per variant and the
+ratios, all measured side by side in one run.
+Run: python -m benchmarks.train [--models mlp,cnn,gpt,lstm] [--steps 10] [--warmup 10] [--rounds 5] [--out DIR]
      [--no-torch-compile]
 Writes DIR/train.json and DIR/train.png (a bar chart drawn with pillow).
 """
@@ -206,7 +207,18 @@ def _timed(fn):
     return time.perf_counter() - t, out
 
 
-def run_model(name: str, wanted, steps: int, rounds: int) -> dict:
+def _warm(fn, steps: int) -> None:
+    """Untimed steps before a timed block: the block before it belonged to another library.
+
+    NOTE: that library's worker threads may still be spinning, and a machine that idled even 50 ms runs the next
+    steps slower (measured on a 2-vCPU VM: an MLP step took ~1.7x its steady time for ~30 steps after a 50 ms
+    sleep). Every variant runs the same number of untimed steps, so each is timed warm and all train alike.
+    """
+    for _ in range(steps):
+        fn()
+
+
+def run_model(name: str, wanted, steps: int, rounds: int, warmup: int) -> dict:
     rng = np.random.default_rng(0)
     x, y = batch(name, rng)
     weights = initial_weights(name)
@@ -224,12 +236,11 @@ def run_model(name: str, wanted, steps: int, rounds: int) -> dict:
         res[v]["first_call_s"] = first
         res[v]["first_loss"] = fn.loss_value(loss)
         fn(), fn()
-        time.sleep(0.05)
     for _ in range(rounds):
         for v, fn in variants.items():
+            _warm(fn, warmup)
             for _ in range(steps):
                 res[v]["times_ms"].append(_timed(fn)[0] * 1e3)
-            time.sleep(0.05)  # NOTE: let the other library's worker threads go idle: XLA's and torch's pools contend
     for v, fn in variants.items():
         ts = res[v]["times_ms"]
         res[v].update(median_ms=statistics.median(ts), min_ms=min(ts),
@@ -296,6 +307,7 @@ def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", default=",".join(MODELS))
     ap.add_argument("--steps", type=int, default=10, help="timed steps per variant per round")
+    ap.add_argument("--warmup", type=int, default=10, help="untimed steps before each variant's timed steps")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
     ap.add_argument("--no-torch-compile", action="store_true", help="skip torch.compile (inductor compiles slowly)")
@@ -323,7 +335,7 @@ def main(argv=None) -> dict:
     os.makedirs(args.out, exist_ok=True)
     results = {}
     for m in models:
-        results[m] = run_model(m, wanted, args.steps, args.rounds)
+        results[m] = run_model(m, wanted, args.steps, args.rounds, args.warmup)
         print(f"{m}: done", file=sys.stderr, flush=True)
         if hasattr(os, "getloadavg"):
             info["loadavg_after"] = list(os.getloadavg())
@@ -335,7 +347,7 @@ def main(argv=None) -> dict:
 
 def write(args, info: dict, results: dict) -> dict:
     """DIR/train.json (every step time included) and DIR/train.png."""
-    doc = {"machine": info, "steps": args.steps, "rounds": args.rounds,
+    doc = {"machine": info, "steps": args.steps, "warmup": args.warmup, "rounds": args.rounds,
            "models": {m: {"variants": r, "ratios": ratios(r)} for m, r in results.items()}}
     with open(os.path.join(args.out, "train.json"), "w") as f:
         json.dump(doc, f, indent=1)
