@@ -26,9 +26,6 @@ def _group(T):
     try:
         yield T.distributed
     finally:
-        # NOTE: whatever still holds the group (a DDP reducer in a reference cycle) goes first: real torch has
-        # hung now and then in such a destructor run after the group was destroyed
-        gc.collect()
         T.distributed.destroy_process_group()
 
 
@@ -110,7 +107,10 @@ def test_ddp_one_rank(T):
         opt = T.optim.SGD(ddp.parameters(), lr=0.1)
         opt.step()
         result = g1, g2, list(ddp.state_dict()), ddp.module is model, repr(ddp), ddp.state_dict()
-        del ddp, opt  # (before the group goes: see _group)
+        # NOTE: the DDP module (its reducer sits in reference cycles) goes before the group: real torch has hung
+        # now and then in the reducer's destructor run after destroy_process_group
+        del ddp, opt
+        gc.collect()
     return result
 
 
