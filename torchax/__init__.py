@@ -123,8 +123,8 @@ from torchax.serialization import save as save, load as load  # noqa: E402
 from torchax import serialization as serialization  # noqa: E402
 
 # --- further torch namespaces (one import line each) ---
-from torchax._compile import compile as compile  # noqa: E402
 from torchax import compiler as compiler  # noqa: E402
+from torchax.compiler import compile as compile  # noqa: E402
 from torchax import interop as interop  # noqa: E402
 from torchax.amp import autocast as autocast  # noqa: E402 - also loads torchax.amp, torchax.cpu.amp, torchax.cuda.amp
 from torchax.amp._state import *  # noqa: E402,F401,F403 - torch.is_autocast_enabled, get_autocast_dtype, ...
