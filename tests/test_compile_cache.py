@@ -238,8 +238,9 @@ def test_custom_function_in_a_compiled_forward_keeps_its_backward():
     assert torchax.compile(step)(x).tolist() == [6.0, 6.0]
 
 
-def test_state_changes_between_calls_are_seen():
+def test_state_changes_between_calls_are_seen(monkeypatch):
     """The cheap re-check of a cached call notices every change the full walk would see."""
+    monkeypatch.setattr(torchax._compile, "CACHE_SIZE_LIMIT", 32)  # (each change below is a new signature)
     def run(use_compile):
         torchax.manual_seed(0)
         model = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.0), nn.Linear(8, 2))
@@ -255,7 +256,7 @@ def test_state_changes_between_calls_are_seen():
         step = torchax.compile(step) if use_compile else step
         x = torchax.ones(3, 4)
         out = []
-        for i in range(12):
+        for i in range(15):
             if i == 3:
                 opt.zero_grad()  # grads become None outside the compiled function
             if i == 5:
@@ -271,7 +272,15 @@ def test_state_changes_between_calls_are_seen():
             if i == 10:
                 with torchax.no_grad():
                     model[2].bias.mul_(0.5)
-            out.append(step(x * (i % 3 + 1)).item())
+            if i == 11:
+                model[0].bias.data = torchax.zeros(8)  # a new storage under the same Parameter
+            if i == 12:
+                model[2].bias = nn.Parameter(torchax.ones(2))  # a new Parameter in the module's slot
+            arg = x * (i % 3 + 1)
+            if i == 13:
+                arg = torchax.ones(6, 4)[::2] * 0 + arg  # a plain tensor again...
+                arg = torchax.cat([arg, arg])[::2]  # ...and a view as the argument
+            out.append(step(arg).item())
         return out, [p.detach().numpy() for p in model.parameters()]
 
     (eager, pe), (comp, pc) = run(False), run(True)

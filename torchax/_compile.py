@@ -83,10 +83,10 @@ def _rebuild(tpl, snap: _Snapshot, outs, made: dict):
     if kind == "alias":
         t = _new(Tensor, snap.storages[tpl[1]], tpl[2])
         return t
-    if kind == "new":
+    if kind == "new":  # (outs None: an empty storage, filled once the program has run)
         st = made.get(tpl[1])
         if st is None:
-            st = made[tpl[1]] = _Storage(outs[tpl[1]])
+            st = made[tpl[1]] = _Storage(None if outs is None else outs[tpl[1]])
         return _new(Tensor, st, tpl[2])
     if kind == "seq":
         items = [_rebuild(x, snap, outs, made) for x in tpl[2]]
@@ -134,21 +134,34 @@ class _Program:
         self.uses_rng = uses_rng
         self.keep = keep  # containers the plan refers to, kept alive so that their ids stay theirs
         changed = [i for i, _ in plan.changed]
-        self.order = changed + [i for i in range(n_vals) if i not in set(changed)]
-        inv = [0] * n_vals
+        read = _read_inputs(closed.jaxpr)
+        # the storages passed in: those the program rewrites (donated), then those it reads
+        self.order = changed + [i for i in range(n_vals) if i not in set(changed) and read[i]]
+        inv = [None] * n_vals
         for pos, i in enumerate(self.order):
             inv[i] = pos
         n_changed = len(changed)
         fun = jex.core.jaxpr_as_fun(closed)
+        avals = closed.in_avals
 
         def run(donated, kept, hps, key):
             vals = list(donated) + list(kept)
-            res = fun(*[vals[inv[i]] for i in range(n_vals)], *hps, key)
-            return res[:-1], res[-1]
+            res = fun(*[vals[inv[i]] if inv[i] is not None else jax.numpy.zeros(avals[i].shape, avals[i].dtype)
+                        for i in range(n_vals)], *hps, key)
+            # NOTE: a program that draws no random numbers returns no key: a key output is unwrapped on every call
+            return res[:-1], (res[-1] if uses_rng else None)
 
         self.n_changed = n_changed
         self.jit = jax.jit(run, donate_argnums=(0,))
         self.jit_keep = jax.jit(run)
+
+
+def _read_inputs(jaxpr) -> list:
+    """Per input of `jaxpr`: whether the program reads it. A state tensor it only overwrites (a `.grad` after
+    `zero_grad()`) is not passed in: each array passed costs the call a little."""
+    used = {id(v) for e in jaxpr.eqns for v in e.invars if isinstance(v, jex.core.Var)}
+    used.update(id(v) for v in jaxpr.outvars if isinstance(v, jex.core.Var))
+    return [id(v) in used for v in jaxpr.invars]
 
 
 def _trace(fn, args, kwargs, pre: _Snapshot, spmd=None):
@@ -347,16 +360,11 @@ class CompiledFunction:
         from torchax import _dtype
 
         mode = (_state._local.grad_enabled, _dtype._default[0], _autocast_key())
-        fast = self._fast
+        fast, self._fast = self._fast, None
         if fast is not None and fast[0] == mode:
             snap = _guard(fast[2], args, kwargs)
             if snap is not None:
-                result = self._run(fast[1], snap)
-                self._fast = (mode, fast[1], _remember(fast[1], snap))
-                if self._fast[2] is None:
-                    self._fast = None
-                return result
-        self._fast = None
+                return self._run(fast[1], snap, mode)
         pre = _snapshot(fn, args, kwargs)
         key = (tuple(pre.sig), *mode)
         try:
@@ -369,10 +377,7 @@ class CompiledFunction:
         if prog is _EAGER:
             self.stats["eager_calls"] += 1
             return fn(*args, **kwargs)
-        result = self._run(prog, pre)
-        snap = _remember(prog, pre)
-        self._fast = None if snap is None else (mode, prog, snap)
-        return result
+        return self._run(prog, pre, mode)
 
     def _compile(self, key, pre, args, kwargs):
         if len(self._cache) >= CACHE_SIZE_LIMIT:
@@ -413,15 +418,25 @@ class CompiledFunction:
         self._cache[key] = prog
         return prog
 
-    def _run(self, prog: _Program, snap: _Snapshot):
+    def _run(self, prog: _Program, snap: _Snapshot, mode):
+        """Run `prog` on the state `snap` found and write its results back; remember `snap` for the next call."""
         plan = prog.plan
         made: dict = {}
         for before, host_fn, a, k in plan.host:
             if before:
                 host_fn(*_rebuild(a, snap, (), made), **_rebuild(k, snap, (), made))
-        vals = [st.value for st in snap.storages]
+        storages = snap.storages
+        vals = [st.value for st in storages]
         hps = [float(g["lr"]) for g in snap.lr_groups]
         key = _next_key() if prog.uses_rng else _dummy_key()
+        # NOTE: the new tensors, and the snapshot the next call is checked against, are made before the program
+        # runs, with storages it fills after: XLA:CPU's threads take every core, and Python run beside them is
+        # slower (measured 1.5-3x on 2 cores) and slows them down
+        assigned = [(container, key_, is_attr, _rebuild(tpl, snap, None, made))
+                    for container, key_, is_attr, tpl in plan.assign]
+        result = _rebuild(plan.result, snap, None, made)
+        targets = [(storages[i], o) for i, o in plan.changed]
+        remembered = None
         if prog.custom:
             outs, new_key = prog.call(snap, vals, hps, key)
         else:
@@ -434,25 +449,29 @@ class CompiledFunction:
             if n and _donatable(donated, snap, order[:n]):
                 jitted = prog.jit
                 self.stats["donated"] += 1
+            if not plan.host:  # (host functions read the state as the call left it)
+                remembered = _remember(prog, snap, assigned)
             outs, new_key = jitted(donated, kept, hps, key)
         if prog.uses_rng:
             from torchax.random import default_generator
 
             default_generator._key = new_key
-        storages = snap.storages
-        for i, o in plan.changed:
-            st = storages[i]
+        for st, o in targets:
             st.value = outs[o]
             st.version += 1
-        for container, key_, is_attr, tpl in plan.assign:
-            v = _rebuild(tpl, snap, outs, made)
+        for o, st in made.items():
+            st.value = outs[o]
+        for container, key_, is_attr, v in assigned:
             setattr(container, key_, v) if is_attr else container.__setitem__(key_, v)
         for before, host_fn, a, k in plan.host:
             if not before:
                 host_fn(*_rebuild(a, snap, outs, made), **_rebuild(k, snap, outs, made))
-        result = _rebuild(plan.result, snap, outs, made)
         if prog.differentiable:
             prog.attach(result, snap, made)
+        if prog.custom or plan.host:
+            remembered = _remember(prog, snap, assigned)
+        if remembered is not None:
+            self._fast = (mode, prog, remembered)
         return result
 
 
@@ -465,32 +484,44 @@ def _dummy_key():
     return _DUMMY_KEY[0]
 
 
-def _remember(prog, snap: _Snapshot):
-    """Bring `snap` to the state `prog`'s write-back just left, so that the next call can be checked against
-    it with `_guard` instead of a new walk; None when the call changed the state's structure."""
+def _remember(prog, snap: _Snapshot, assigned: list):
+    """Bring `snap` to the state `prog`'s write-back will leave (`assigned`: the values it puts in their places),
+    so that the next call can be checked against it with `_guard` instead of a new walk; None when the call
+    changes the state's structure."""
     if prog.differentiable:
         return None
-    index = {_slot_id(c, k): i for i, (c, k, _) in enumerate(snap.slots)}
     n_t, n_s = snap.n_state[0], snap.n_state[1]
+    where = snap.assigned
+    if where is None:  # which slot each assignment fills, and where its tensor sits: stable while `_guard` holds
+        index = {_slot_id(c, k): i for i, (c, k, _) in enumerate(snap.slots)}
+        where = []
+        for container, key, _, _ in assigned:
+            i = index.get(_slot_id(container, key))
+            if i is None or snap.slot_pos[i] is None:
+                return None
+            ti, si = snap.slot_pos[i]
+            if ti >= n_t or si >= n_s:
+                return None
+            where.append((i, ti, si))
     tensors, storages = snap.tensors, snap.storages
-    for container, key, is_attr, _ in prog.plan.assign:
-        i = index.get(_slot_id(container, key))
-        if i is None or snap.slot_pos[i] is None:
+    tensor_ids, storage_ids = snap.tensor_ids, snap.storage_ids
+    meta = snap._meta if not prog.plan.host else None  # (host functions may change any tensor's flags)
+    for (_, _, _, v), (i, ti, si) in zip(assigned, where):
+        if not isinstance(v, Tensor) or v._view is not None or id(v._storage) in storage_ids:
             return None
-        v = getattr(container, key, None) if is_attr else container[key]
-        if not isinstance(v, Tensor) or v._view is not None or id(v._storage) in snap.storage_ids:
-            return None
-        ti, si = snap.slot_pos[i]
-        if ti >= n_t or si >= n_s:
-            return None
-        snap.tensor_ids.pop(id(tensors[ti]), None)
-        snap.storage_ids.pop(id(storages[si]), None)
+        if tensors[ti]._view is not None:
+            snap.viewed = None
+        tensor_ids.pop(id(tensors[ti]), None)
+        storage_ids.pop(id(storages[si]), None)
         tensors[ti], storages[si] = v, v._storage
-        snap.tensor_ids[id(v)], snap.storage_ids[id(v._storage)] = ti, si
+        tensor_ids[id(v)], storage_ids[id(v._storage)] = ti, si
         snap.values[i] = v
+        if meta is not None:
+            meta[ti] = (v, v._requires_grad, v._grad_fn is None, si)
+    snap.assigned = where
     snap._index = None
-    snap._meta = [(t, t._requires_grad, t.grad_fn is None, snap.storage_ids[id(t._storage)])
-                  for t in tensors[:n_t]]
+    if meta is None:
+        snap._meta = [(t, t._requires_grad, t._grad_fn is None, storage_ids[id(t._storage)]) for t in tensors[:n_t]]
     return snap
 
 
@@ -515,7 +546,7 @@ def _spmd_layout(pre):
     if pre is not None:
         from torchax.nn.parallel.distributed import DistributedDataParallel
 
-        if not any(isinstance(m, DistributedDataParallel) for m, _ in pre.modules):
+        if not any(isinstance(m, DistributedDataParallel) for m in pre.modules):
             return None
     from torchax.distributed import _spmd
 

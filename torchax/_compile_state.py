@@ -51,7 +51,7 @@ class _Snapshot:
 
     __slots__ = ("slots", "values", "tensors", "tensor_ids", "storages", "storage_ids", "lr_groups", "sig",
                  "containers", "_seen", "_index", "viewed", "watch", "modules", "slot_pos", "lens", "n_state",
-                 "arg_sig", "_meta")
+                 "arg_sig", "_meta", "assigned")
 
     def __init__(self):
         self.slots, self.values = [], []
@@ -64,13 +64,14 @@ class _Snapshot:
         self._index = None
         self.viewed = None
         # for the fast re-check of a cached call (CompiledFunction._guard): what the walk read
-        self.watch = []  # (dict or cell, key, value): globals, closure cells, atoms of plain objects
-        self.modules = []  # (module, its structure) for every module walked
+        self.watch = []  # (dict or cell, key, value): globals, closure cells, atoms of plain objects, modes
+        self.modules = []  # every module walked
         self.slot_pos = []  # per slot: (tensor index, storage index) when it holds a tensor first seen there
         self.lens = []  # (container, len) of every dict walked whole
         self.n_state = None  # (tensors, storages, sig entries) before the arguments were walked
         self.arg_sig = None
-        self._meta = None
+        self._meta = None  # per state tensor: (tensor, requires_grad, is leaf, storage index), for _guard
+        self.assigned = None  # where the slots a program assigns sit (CompiledFunction._remember)
 
     def tensor(self, t: Tensor) -> None:
         tid = id(t)
@@ -83,7 +84,7 @@ class _Snapshot:
             self.storage_ids[id(st)] = len(self.storages)
             self.storages.append(st)
         v = st.value
-        leaf = t.grad_fn is None
+        leaf = t._grad_fn is None
         self.sig.append((v.shape, v.dtype, t._view, t._requires_grad, leaf))
         if leaf and t._requires_grad:  # a leaf: its .grad is state
             self.slot(t, "_grad", True)
@@ -163,12 +164,16 @@ class _Snapshot:
         sig = self.sig
         sig.append(id(root))
         for m in root.modules():
-            sig.append(m.training)
-            self.modules.append((m, _module_state(m)))
-            for d in (m._parameters, m._buffers):
-                for k in d:
-                    self.slot(d, k, False)
             d = m.__dict__
+            sig.append(m.training)
+            self.modules.append(m)
+            # what a cached call assumes of a module beyond its tensors: its mode and how many members of each kind
+            self.watch.append((d, "training", d.get("training", _MISSING)))
+            self.lens += [(d, len(d)), (m._parameters, len(m._parameters)), (m._buffers, len(m._buffers)),
+                          (m._modules, len(m._modules))]
+            for dd in (m._parameters, m._buffers):
+                for k in dd:
+                    self.slot(dd, k, False)
             for k in d:
                 if isinstance(d[k], Tensor):
                     self.slot(d, k, False)
@@ -245,11 +250,6 @@ def _snapshot(fn, args, kwargs) -> _Snapshot:
     return snap
 
 
-def _module_state(m) -> tuple:
-    """What a cached call assumes of a module beyond its tensors: mode, and how many members of each kind."""
-    return (m.training, len(m._parameters), len(m._buffers), len(m._modules), len(m.__dict__))
-
-
 def _guard(snap: _Snapshot, args, kwargs):
     """`snap` brought up to date for a new call when nothing but the arguments changed since the last one
     (the common training loop), else None: the cheap alternative to walking all the state again."""
@@ -262,20 +262,16 @@ def _guard(snap: _Snapshot, args, kwargs):
                 return None
         elif holder.get(key, _MISSING) is not value:
             return None
-    for m, state in snap.modules:
-        if _module_state(m) != state:
-            return None
     for container, n in snap.lens:
         if len(container) != n:
             return None
-    n_t, n_s, _, n_slots = snap.n_state
-    values = snap.values
-    for i, (container, key, is_attr) in enumerate(snap.slots[:n_slots]):
-        if (getattr(container, key, None) if is_attr else container[key]) is not values[i]:
+    n_t, n_s = snap.n_state[0], snap.n_state[1]
+    for (container, key, is_attr), value in zip(snap.slots, snap.values):  # (the arguments hold no slots)
+        if (getattr(container, key, None) if is_attr else container[key]) is not value:
             return None
     tensors, storages = snap.tensors, snap.storages
     for t, rg, leaf, si in snap._meta:
-        if t._requires_grad is not rg or (t.grad_fn is None) is not leaf or t._storage is not storages[si]:
+        if t._requires_grad is not rg or (t._grad_fn is None) is not leaf or t._storage is not storages[si]:
             return None
     new = _Snapshot()
     new.visit(args, 3)
@@ -292,6 +288,8 @@ def _guard(snap: _Snapshot, args, kwargs):
         j = storage_ids.get(id(st))
         if j is not None and j < n_s:
             return None
+    if any(t._view is not None for t in new.tensors) or any(t._view is not None for t in tensors[n_t:]):
+        snap.viewed = None  # (the storages views reach, for donation: kept while only plain tensors come in)
     for t in tensors[n_t:]:
         tensor_ids.pop(id(t), None)
     for st in storages[n_s:]:
@@ -302,7 +300,6 @@ def _guard(snap: _Snapshot, args, kwargs):
     for j, st in enumerate(new.storages):
         storages[n_s + j] = st
         storage_ids[id(st)] = n_s + j
-    snap.viewed = None
     return snap
 
 
