@@ -13,11 +13,12 @@ state donated) and `optax.adam`.
 
 Timing: every variant's first call is timed on its own (compile time for the compiled variants), then two more
 warm-up calls; then `--rounds` rounds interleave the variants, each running `--warmup` untimed steps and then
-`--steps` timed steps, each step timed to completion (`.item()` on torch's loss; `jax.block_until_ready` on the
+its timed steps: `--steps`, or more so that the fastest variant's block lasts `--block-ms` (a 1 ms step timed in
+blocks of 10 measures whatever the machine did in those 10 ms). Each step is timed to completion (`.item()` on torch's loss; `jax.block_until_ready` on the
 loss and the updated parameters for torchax and JAX). The table gives the median step time per variant and the
 ratios, all measured side by side in one run.
-Run: python -m benchmarks.train [--models mlp,cnn,gpt,lstm] [--steps 10] [--warmup 10] [--rounds 5] [--out DIR]
-     [--no-torch-compile]
+Run: python -m benchmarks.train [--models mlp,cnn,gpt,lstm] [--steps 10] [--block-ms 100] [--warmup 10] [--rounds 5]
+     [--out DIR] [--no-torch-compile]
 Writes DIR/train.json and DIR/train.png (a bar chart drawn with pillow).
 """
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import statistics
@@ -218,7 +220,7 @@ def _warm(fn, steps: int) -> None:
         fn()
 
 
-def run_model(name: str, wanted, steps: int, rounds: int, warmup: int) -> dict:
+def run_model(name: str, wanted, steps: int, rounds: int, warmup: int, block_ms: float = 0.0) -> dict:
     rng = np.random.default_rng(0)
     x, y = batch(name, rng)
     weights = initial_weights(name)
@@ -235,7 +237,11 @@ def run_model(name: str, wanted, steps: int, rounds: int, warmup: int) -> dict:
             continue
         res[v]["first_call_s"] = first
         res[v]["first_loss"] = fn.loss_value(loss)
-        fn(), fn()
+        fn()
+        res[v]["probe_ms"] = _timed(fn)[0] * 1e3
+    # NOTE: one step count for every variant, so that all of them train alike (the last-loss row stays comparable)
+    fastest = min(r.pop("probe_ms") for r in res.values())
+    steps = max(steps, min(500, math.ceil(block_ms / max(fastest, 1e-3))))
     for _ in range(rounds):
         for v, fn in variants.items():
             _warm(fn, warmup)
@@ -307,6 +313,8 @@ def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", default=",".join(MODELS))
     ap.add_argument("--steps", type=int, default=10, help="timed steps per variant per round")
+    ap.add_argument("--block-ms", type=float, default=100.0, help="more timed steps per block, so that the fastest "
+                    "variant's block lasts this long")
     ap.add_argument("--warmup", type=int, default=10, help="untimed steps before each variant's timed steps")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
@@ -335,7 +343,7 @@ def main(argv=None) -> dict:
     os.makedirs(args.out, exist_ok=True)
     results = {}
     for m in models:
-        results[m] = run_model(m, wanted, args.steps, args.rounds, args.warmup)
+        results[m] = run_model(m, wanted, args.steps, args.rounds, args.warmup, args.block_ms)
         print(f"{m}: done", file=sys.stderr, flush=True)
         if hasattr(os, "getloadavg"):
             info["loadavg_after"] = list(os.getloadavg())
@@ -347,7 +355,7 @@ def main(argv=None) -> dict:
 
 def write(args, info: dict, results: dict) -> dict:
     """DIR/train.json (every step time included) and DIR/train.png."""
-    doc = {"machine": info, "steps": args.steps, "warmup": args.warmup, "rounds": args.rounds,
+    doc = {"machine": info, "steps": args.steps, "block_ms": args.block_ms, "warmup": args.warmup, "rounds": args.rounds,
            "models": {m: {"variants": r, "ratios": ratios(r)} for m, r in results.items()}}
     with open(os.path.join(args.out, "train.json"), "w") as f:
         json.dump(doc, f, indent=1)
