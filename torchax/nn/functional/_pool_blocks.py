@@ -2,7 +2,7 @@
 
 The general path (pooling._window_max) stacks each window's elements and reduces over the window axis; XLA:CPU runs
 those small strided reductions (and the argmax) slowly: ~3x torch's time for a MaxPool2d(2) forward + backward. Here
-every window element is one strided view of a reshape, the scan over them is elementwise (one fused loop), and the
+every window element is one strided slice, the scan over them is elementwise (one fused loop), and the
 tangent is a select by the winning offset, whose transpose is one fused loop as well (measured on
 benchmarks/train.py's CNN: forward + backward ~10x faster, ~3x faster than torch's).
 """
@@ -27,11 +27,12 @@ def nonoverlapping(k, s, p, d, out, spatial) -> bool:
 
 
 def _window_elements(x, k, out):
-    """The math.prod(k) window elements of each output position, as views of x in row-major window order."""
-    x = x[(slice(None), slice(None)) + tuple(slice(0, o * kk) for o, kk in zip(out, k))]
-    blocks = x.reshape(x.shape[:2] + tuple(v for o, kk in zip(out, k) for v in (o, kk)))
+    """The math.prod(k) window elements of each output position, as strided slices of x in row-major window order.
+
+    NOTE: slices, not views of a reshape into (out, k) blocks: XLA:CPU's fused ReLU and pool gradients of
+    benchmarks/train.py's CNN take ~20% less time (its trace, measured against the reshape)."""
     for offset in np.ndindex(*k):
-        yield blocks[(slice(None), slice(None)) + tuple(v for a in offset for v in (slice(None), a))]
+        yield x[(slice(None), slice(None)) + tuple(slice(a, a + o * kk, kk) for a, o, kk in zip(offset, out, k))]
 
 
 def _scan_max(x, k, out):
