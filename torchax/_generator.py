@@ -3,7 +3,7 @@
 torch's CPU generator is a 32-bit Mersenne Twister seeded with `init_genrand(seed & 0xffffffff)`; every
 distribution is a transform of its 32-bit (`random()`) or paired 64-bit (`random64()`) outputs. numpy's
 MT19937 bit generator is the same engine, so we hold one and read raw outputs from it in bulk: the draws,
-in order, are torch's. Transforms live in `torchax._ops.random`.
+in order, are torch's. Transforms live in `torchax._ops.random_host`.
 """
 
 from __future__ import annotations

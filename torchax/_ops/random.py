@@ -2,8 +2,8 @@
 samplers (Tensor.uniform_, normal_, random_, bernoulli_, exponential_, geometric_, log_normal_, cauchy_).
 
 Eager draws reproduce torch's CPU kernels: the same engine outputs (`_generator`), consumed in the same order
-(torch's serial element order), through the same transforms and the same floating-point steps. Values are
-made on the host with numpy and moved to the tensor's device once.
+(torch's serial element order), through the same transforms and the same floating-point steps
+(`random_host.py`). Values are made on the host with numpy and moved to the tensor's device once.
 
 Inside a `key_scope` (compiled code) draws come from a JAX key threaded through the program instead: other
 numbers than torch's, fresh on every call, never a constant baked into the trace.
@@ -23,6 +23,7 @@ from jax._src import core as _jax_core
 from torchax import _dtype, _generator, _state
 from torchax._device import to_jax
 from torchax._generator import Generator, default_generator
+from torchax._ops import random_host as host
 from torchax._ops.creation import _dtype_arg, _maybe_out, _relocate, _size_arg
 from torchax._registry import TorchNotImplementedError, TorchRuntimeError, composite, op
 from torchax._tensor import Tensor, wrap
@@ -30,11 +31,7 @@ from torchax._tensor import Tensor, wrap
 __all__ = ["rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like", "normal", "bernoulli",
            "multinomial", "poisson"]
 
-_MASK53 = np.uint64((1 << 53) - 1)
 _DIGITS = {_dtype.float16: 11, _dtype.bfloat16: 8, _dtype.float32: 24, _dtype.float64: 53}
-_NP = {_dtype.float16: np.float16, _dtype.bfloat16: jnp.bfloat16, _dtype.float32: np.float32,
-       _dtype.float64: np.float64}
-_TWO_PI = 2.0 * math.pi
 
 
 # --- where draws come from ---------------------------------------------------------------------------------
@@ -72,145 +69,6 @@ def _subkey():
     return sub
 
 
-# --- torch's transforms of engine outputs (numpy, on the host) -------------------------------------------
-
-def _fma(a, b, c):
-    """a * b + c rounded once, as torch's CPU kernels compute it (the compiler fuses them into an FMA)."""
-    if np.result_type(a, b, c) == np.float32:  # a float32 product is exact in float64
-        x = np.asarray(a, np.float64)
-        x *= np.float64(b)
-        x += np.float64(c)
-        return x.astype(np.float32)
-    a, b, c = np.float64(a), np.float64(b), np.float64(c)
-    p = a * b  # Dekker: p + e == a * b exactly
-    ah, al = _split(a)
-    bh, bl = _split(b)
-    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
-    s = p + c  # Knuth's two-sum: s + t == p + c exactly
-    bb = s - p
-    t = (p - (s - bb)) + (c - bb)
-    return s + (t + e)
-
-
-_LIBM_MAX = 1 << 17
-
-
-def _libm(name: str, x: np.ndarray) -> np.ndarray:
-    """math.<name> elementwise in double: the C library's results, which torch's scalar kernels get too
-    (numpy's vectorised float64 log/sin/cos/... can differ in the last bit). Large arrays use numpy."""
-    if x.size > _LIBM_MAX:
-        return getattr(np, name)(x)
-    f = getattr(math, name)
-    return np.fromiter(map(f, x.ravel().tolist()), np.float64, x.size).reshape(x.shape)
-
-
-def _split(x):
-    h = 134217729.0 * x  # 2**27 + 1
-    h = h - (h - x)
-    return h, x - h
-
-
-def _acc(dt) -> type:
-    return np.float64 if dt == _dtype.float64 else np.float32
-
-
-def _unit(g: Generator, n: int, dt) -> np.ndarray:
-    """uniform_real_distribution<dt>(0, 1): the low `digits` bits of a draw, scaled into [0, 1)."""
-    if dt == _dtype.float64:
-        return (g.random64(n) & _MASK53).astype(np.float64) * 2.0 ** -53
-    # float16 and bfloat16 draw like float32 (24 bits) and round at the end
-    bits = g.random32(n)
-    bits &= np.uint32((1 << 24) - 1)
-    x = bits.view(np.int32).astype(np.float32)  # int32 -> float32 converts in SIMD; uint32 does not
-    x *= np.float32(2.0 ** -24)
-    return x
-
-
-def _unit_double(g: Generator, n: int) -> np.ndarray:
-    return _unit(g, n, _dtype.float64)
-
-
-def _uniform(g: Generator, n: int, dt, low: float, high: float) -> np.ndarray:
-    acc = _acc(dt)  # torch casts the bounds to the tensor's type first: (to - from) rounds there
-    lo, hi = acc(low), acc(high)  # (half types compute in float32 with float32 bounds)
-    x = _fma(_unit(g, n, dt), hi - lo, lo)
-    if dt == _dtype.float64:
-        return x
-    x = x.astype(_NP[dt])  # a draw that rounds up to `to` in the tensor's type becomes `from`
-    top = x.astype(np.float32, copy=False) == hi
-    if top.any():
-        x[top] = low
-    return x
-
-
-def _box_muller_16(u: np.ndarray, mean, std, acc) -> np.ndarray:
-    """torch's normal_fill_16 on each block of 16 uniforms: 8 radii from the first half, 8 angles from the second."""
-    b = u.reshape(-1, 2, 8)
-    theta = acc(_TWO_PI) * b[:, 1]  # (contiguous copies: numpy's SIMD loops skip strided operands)
-    if acc is np.float32:  # torch's vectorised float kernel (Sleef): last-bit differences from numpy's
-        radius = acc(1) - b[:, 0]
-        np.log(radius, out=radius)
-        radius *= acc(-2)
-        np.sqrt(radius, out=radius)
-        cos, sin = np.cos(theta), np.sin(theta)
-    else:
-        radius = np.sqrt(-2.0 * _libm("log", 1.0 - b[:, 0]))
-        cos, sin = _libm("cos", theta), _libm("sin", theta)
-    out = np.empty(b.shape, acc)
-    np.multiply(radius, cos, out=out[:, 0])
-    np.multiply(radius, sin, out=out[:, 1])
-    out = out.reshape(-1)
-    return out if std == 1 and mean == 0 else _fma(out, acc(std), acc(mean))
-
-
-def _normal_fill(g: Generator, n: int, dt, mean, std) -> np.ndarray:
-    """torch's normal_fill (contiguous tensors of 16 or more): Box-Muller in blocks of 16; a ragged tail
-    redraws 16 fresh uniforms for the last 16 elements."""
-    acc = _acc(dt)  # float16/bfloat16 compute in float32 and round once at the end
-
-    def fill(u):
-        return _box_muller_16(u, mean, std, acc)
-
-    full = n - n % 16
-    # float/double fill all n uniforms first; half types draw block by block (no uniforms for a ragged tail)
-    u = _unit(g, full if dt in (_dtype.float16, _dtype.bfloat16) else n, dt)
-    out = np.empty(n, acc)
-    out[:full] = fill(u[:full])
-    if n % 16:
-        out[n - 16:] = fill(_unit(g, 16, dt))
-    return out
-
-
-def _normal_serial(g: Generator, n: int, mean, std) -> np.ndarray:
-    """n draws of normal_distribution<double>: Box-Muller pairs, the sine half kept for the next draw."""
-    out = np.empty(n, np.float64)
-    i = 0
-    if n and g._normal is not None:
-        out[0], g._normal, i = g._normal, None, 1
-    pairs = (n - i + 1) // 2
-    if pairs:
-        u = _unit_double(g, 2 * pairs).reshape(pairs, 2)
-        r = np.sqrt(-2.0 * _libm("log1p", -u[:, 1]))
-        theta = _TWO_PI * u[:, 0]
-        vals = np.stack([r * _libm("cos", theta), r * _libm("sin", theta)], 1).reshape(-1)
-        out[i:] = vals[:n - i]
-        if (n - i) % 2:
-            g._normal = float(vals[-1])
-    return _fma(out, np.float64(std), np.float64(mean))
-
-
-def _normal(g: Generator, n: int, dt, mean, std, contiguous=True) -> np.ndarray:
-    if n >= 16 and contiguous:
-        return _normal_fill(g, n, dt, mean, std)
-    return _normal_serial(g, n, mean, std)
-
-
-def _randint(g: Generator, n: int, low: int, span: int) -> np.ndarray:
-    """uniform_int_from_to_distribution: `draw % span + low`; 64-bit draws once the span needs them."""
-    draws = g.random64(n) if span >= 1 << 32 else g.random32(n)
-    return (draws % np.uint64(span)).astype(np.int64) + np.int64(low)
-
-
 # --- putting values into tensors ---------------------------------------------------------------------------
 
 def _order(t: Tensor) -> tuple:
@@ -228,7 +86,7 @@ def _write(self: Tensor, make) -> Tensor:
     arr = np.asarray(make(math.prod(shape))).reshape(shape)
     if order != tuple(builtins.range(self.ndim)):
         arr = arr.transpose(np.argsort(order))
-    value = jax.device_put(arr.astype(_NP.get(self.dtype) or _dtype.JNP[self.dtype], copy=False),
+    value = jax.device_put(arr.astype(host.NP.get(self.dtype) or _dtype.JNP[self.dtype], copy=False),
                            to_jax(self.device))
     return self._inplace(wrap(value))
 
@@ -261,7 +119,7 @@ def uniform_(self, from_=0, to=1, *, generator=None, **kw):
     if key is not None:
         return _write_traced(self, jax.random.uniform(key, self.shape, _dtype.JNP[self.dtype], from_, to))
     g = _gen(generator, self.device)
-    return _write(self, lambda n: _uniform(g, n, self.dtype, from_, to))
+    return _write(self, lambda n: host.uniform(g, n, self.dtype, from_, to))
 
 
 @composite(function=False)
@@ -274,7 +132,7 @@ def normal_(self, mean=0, std=1, *, generator=None):
     if key is not None:
         return _write_traced(self, jax.random.normal(key, self.shape, _dtype.JNP[self.dtype]) * std + mean)
     g = _gen(generator, self.device)
-    return _write(self, lambda n: _normal(g, n, self.dtype, mean, std, self.is_contiguous()))
+    return _write(self, lambda n: host.normal(g, n, self.dtype, mean, std, self.is_contiguous()))
 
 
 def _int_max(dt) -> int:
@@ -318,7 +176,7 @@ def random_(self, *args, generator=None, **kw):
             return draws % np.uint64(span)
         if span == 1 << 64:
             return g.random64(n).view(np.int64)
-        return _randint(g, n, low, span)
+        return host.randint(g, n, low, span)
     return _write(self, make)
 
 
@@ -336,13 +194,13 @@ def bernoulli_(self, p=0.5, *, generator=None):
         # torch's tensor-p kernel walks self in memory order: the probabilities must follow that order too
         perm = _order(self)
         flat = np.ascontiguousarray(ps.transpose(perm)).reshape(-1)
-        return _write(self, lambda n: _unit(g, n, dt) < flat.astype(_acc(dt)))
+        return _write(self, lambda n: host.unit(g, n, dt) < flat.astype(host.acc_type(dt)))
     if not 0 <= p <= 1:
         raise TorchRuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
     if key is not None:
         return _write_traced(self, jax.random.bernoulli(key, p, self.shape))
     g = _gen(generator, self.device)
-    return _write(self, lambda n: _unit_double(g, n) < p)
+    return _write(self, lambda n: host.unit_double(g, n) < p)
 
 
 @composite(function=False)
@@ -355,7 +213,7 @@ def exponential_(self, lambd=1, *, generator=None):
     if key is not None:
         return _write_traced(self, jax.random.exponential(key, self.shape, _dtype.JNP[self.dtype]) / lambd)
     g = _gen(generator, self.device)
-    return _write(self, lambda n: -1.0 / lambd * _libm("log1p", -_unit_double(g, n)))
+    return _write(self, lambda n: -1.0 / lambd * host.libm("log1p", -host.unit_double(g, n)))
 
 
 @composite(function=False)
@@ -367,7 +225,7 @@ def geometric_(self, p, *, generator=None):
     if key is not None:
         return _write_traced(self, jax.random.geometric(key, p, self.shape))
     g = _gen(generator, self.device)
-    return _write(self, lambda n: np.ceil(_libm("log", _unit_double(g, n)) / math.log(1.0 - p)))
+    return _write(self, lambda n: np.ceil(host.libm("log", host.unit_double(g, n)) / math.log(1.0 - p)))
 
 
 @composite(function=False)
@@ -380,7 +238,7 @@ def log_normal_(self, mean=1, std=2, *, generator=None):
     if key is not None:
         return _write_traced(self, jnp.exp(jax.random.normal(key, self.shape) * std + mean))
     g = _gen(generator, self.device)
-    return _write(self, lambda n: _libm("exp", _normal_serial(g, n, mean, std)))
+    return _write(self, lambda n: host.libm("exp", host.normal_serial(g, n, mean, std)))
 
 
 @composite(function=False)
@@ -393,8 +251,9 @@ def cauchy_(self, median=0, sigma=1, *, generator=None):
     if key is not None:
         return _write_traced(self, jax.random.cauchy(key, self.shape) * sigma + median)
     g = _gen(generator, self.device)
-    return _write(self, lambda n: _fma(np.float64(sigma), _libm("tan", math.pi * (_unit_double(g, n) - 0.5)),
-                                       np.float64(median)))
+    return _write(self, lambda n: host.fma(np.float64(sigma),
+                                           host.libm("tan", math.pi * (host.unit_double(g, n) - 0.5)),
+                                           np.float64(median)))
 
 
 # --- factories --------------------------------------------------------------------------------------------
@@ -466,20 +325,9 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     if key is not None:
         value = jax.random.permutation(key, n).astype(_dtype.JNP[dt])
     else:
-        value = jnp.asarray(_fisher_yates(_gen(generator), n), _dtype.JNP[dt])
+        value = jnp.asarray(host.fisher_yates(_gen(generator), n), _dtype.JNP[dt])
     t = _relocate(wrap(value), device, requires_grad)
     return _maybe_out(t, out)
-
-
-def _fisher_yates(g: Generator, n: int) -> np.ndarray:
-    if n >= (1 << 32) // 20:
-        raise NotImplementedError("randperm for n >= 2**32 / 20 is not supported")
-    perm = list(builtins.range(n))
-    z = (g.random32(builtins.max(n - 1, 0)) % np.arange(n, 1, -1, dtype=np.uint64)).tolist()
-    for i, zi in enumerate(z):
-        j = i + zi
-        perm[i], perm[j] = perm[j], perm[i]
-    return np.asarray(perm, np.int64)
 
 
 def _like_args(input, dtype, device):
@@ -626,7 +474,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
             cum = np.cumsum(row, dtype=acc)
             cum = cum / cum[-1]
             cum[-1] = 1
-            idx[i] = np.searchsorted(cum, _unit_double(g, num_samples), side="left")
+            idx[i] = np.searchsorted(cum, host.unit_double(g, num_samples), side="left")
         idx = idx.reshape(p.shape[:-1] + (num_samples,))
     t = wrap(jax.device_put(jnp.asarray(idx, jnp.int64), to_jax(input.device)))
     return _maybe_out(t, out)
@@ -643,40 +491,6 @@ def poisson(input, generator=None) -> Tensor:
         value = jax.random.poisson(key, input._value, input.shape).astype(input._value.dtype)
         return wrap(value)
     g = _gen(generator)
-    vals = np.fromiter((_poisson_one(g, x) for x in lam), np.float64, lam.size)
+    vals = np.fromiter((host.poisson_one(g, x) for x in lam), np.float64, lam.size)
     return wrap(jax.device_put(jnp.asarray(vals.reshape(tuple(input.shape)).astype(
-        _NP.get(input.dtype, np.float32))), to_jax(input.device)))
-
-
-def _poisson_one(g: Generator, lam: float) -> int:
-    def u():
-        return float(_unit_double(g, 1)[0])
-
-    if lam >= 10:
-        slam, loglam = math.sqrt(lam), math.log(lam)
-        b = 0.931 + 2.53 * slam
-        a = -0.059 + 0.02483 * b
-        invalpha = 1.1239 + 1.1328 / (b - 3.4)
-        vr = 0.9277 - 3.6224 / (b - 2)
-        while True:
-            U = u() - 0.5
-            V = u()
-            us = 0.5 - abs(U)
-            k = math.floor((2 * a / us + b) * U + lam + 0.43)
-            if us >= 0.07 and V <= vr:
-                return k
-            if k < 0 or (us < 0.013 and V > us):
-                continue
-            if math.log(V) + math.log(invalpha) - math.log(a / (us * us) + b) <= \
-                    -lam + k * loglam - math.lgamma(k + 1):
-                return k
-    if lam == 0:
-        return 0
-    x, prod, enlam = 0, 1.0, math.exp(-lam)
-    while True:
-        prod *= u()
-        if prod > enlam:
-            x += 1
-        else:
-            return x
-
+        host.NP.get(input.dtype, np.float32))), to_jax(input.device)))

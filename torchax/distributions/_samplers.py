@@ -19,7 +19,7 @@ from jax.scipy.special import digamma
 
 from torchax import _dtype
 from torchax._device import to_jax
-from torchax._ops import random as _random
+from torchax._ops import random as _random, random_host
 from torchax._registry import op
 from torchax._tensor import Tensor, wrap
 
@@ -35,10 +35,10 @@ class _Draws:
         self.g = g
 
     def uniform(self) -> float:
-        return float(_random._unit_double(self.g, 1)[0])
+        return float(random_host.unit_double(self.g, 1)[0])
 
     def normal(self) -> float:
-        return float(_random._normal_serial(self.g, 1, 0.0, 1.0)[0])
+        return float(random_host.normal_serial(self.g, 1, 0.0, 1.0)[0])
 
 
 def _gamma_one(draws: _Draws, alpha: float, f32: bool) -> float:
@@ -72,7 +72,7 @@ def _host(t: Tensor) -> np.ndarray:
 
 
 def _to_tensor(vals: np.ndarray, like: Tensor) -> Tensor:
-    arr = vals.reshape(tuple(like.shape)).astype(_random._NP.get(like.dtype) or _dtype.JNP[like.dtype])
+    arr = vals.reshape(tuple(like.shape)).astype(random_host.NP.get(like.dtype) or _dtype.JNP[like.dtype])
     return wrap(jax.device_put(jnp.asarray(arr), to_jax(like.device)))
 
 
