@@ -14,9 +14,9 @@ state donated) and `optax.adam`.
 Timing: every variant's first call is timed on its own (compile time for the compiled variants), then two more
 warm-up calls; then `--rounds` rounds interleave the variants, each running `--warmup` untimed steps and then
 its timed steps: `--steps`, or more so that the fastest variant's block lasts `--block-ms` (a 1 ms step timed in
-blocks of 10 measures whatever the machine did in those 10 ms). Each step is timed to completion (`.item()` on torch's loss; `jax.block_until_ready` on the
-loss and the updated parameters for torchax and JAX). The table gives the median step time per variant and the
-ratios, all measured side by side in one run.
+blocks of 10 measures whatever the machine did in those 10 ms). Each step is timed to completion (`.item()` on
+torch's loss; `jax.block_until_ready` on the loss and the updated parameters for torchax and JAX). The table
+gives the median step time per variant and the ratios, all measured side by side in one run.
 Run: python -m benchmarks.train [--models mlp,cnn,gpt,lstm] [--steps 10] [--block-ms 100] [--warmup 10] [--rounds 5]
      [--out DIR] [--no-torch-compile]
 Writes DIR/train.json and DIR/train.png (a bar chart drawn with pillow).
@@ -355,8 +355,8 @@ def main(argv=None) -> dict:
 
 def write(args, info: dict, results: dict) -> dict:
     """DIR/train.json (every step time included) and DIR/train.png."""
-    doc = {"machine": info, "steps": args.steps, "block_ms": args.block_ms, "warmup": args.warmup, "rounds": args.rounds,
-           "models": {m: {"variants": r, "ratios": ratios(r)} for m, r in results.items()}}
+    doc = {"machine": info, "steps": args.steps, "block_ms": args.block_ms, "warmup": args.warmup,
+           "rounds": args.rounds, "models": {m: {"variants": r, "ratios": ratios(r)} for m, r in results.items()}}
     with open(os.path.join(args.out, "train.json"), "w") as f:
         json.dump(doc, f, indent=1)
     _train_plot.bar_chart(results, VARIANTS, os.path.join(args.out, "train.png"))

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 # float32 tan over these inputs differs in the last bit between XLA:CPU's two loop emitters (jax 0.10)
+_X = (np.random.default_rng(0).standard_normal(997) * 3).astype(np.float32)
 _TAN = """
 import sys, numpy as np, jax.numpy as jnp
-x = (np.random.default_rng(0).standard_normal(997) * 3).astype(np.float32)
-np.save(sys.argv[1], np.asarray(jnp.tan(jnp.asarray(x))))
+np.save(sys.argv[2], np.asarray(jnp.tan(jnp.asarray(np.load(sys.argv[1])))))
 """
 
 
@@ -20,8 +20,9 @@ def _tan_in_subprocess(tmp_path, xla_flags):
     env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
     if xla_flags:
         env["XLA_FLAGS"] = xla_flags
-    out = tmp_path / "tan.npy"
-    subprocess.run([sys.executable, "-c", _TAN, str(out)], env=env, check=True, timeout=120)
+    x, out = tmp_path / "x.npy", tmp_path / "tan.npy"
+    np.save(x, _X)
+    subprocess.run([sys.executable, "-c", _TAN, str(x), str(out)], env=env, check=True, timeout=120)
     return np.load(out)
 
 
@@ -34,6 +35,5 @@ def test_the_test_process_compiles_with_the_legacy_emitter(tmp_path):
 
     if os.environ.get("TORCHAX_TEST_XLA_DEFAULTS"):
         pytest.skip("TORCHAX_TEST_XLA_DEFAULTS: the test processes run XLA's defaults")
-    x = (np.random.default_rng(0).standard_normal(997) * 3).astype(np.float32)
-    here = np.asarray(jnp.tan(jnp.asarray(x)))
+    here = np.asarray(jnp.tan(jnp.asarray(_X)))
     np.testing.assert_array_equal(here, _tan_in_subprocess(tmp_path, "--xla_cpu_use_fusion_emitters=false"))

@@ -25,7 +25,7 @@ import jax.extend as jex
 
 from torchax import _state
 from torchax._compile_hooks import _tls, _Trace, host_call, is_compiling, note_optimizer_step  # noqa: F401
-from torchax._compile_state import _MISSING, _guard, _is_library, _slot_id, _Snapshot, _snapshot
+from torchax._compile_state import _MISSING, _guard, _is_library, _meta_entry, _slot_id, _Snapshot, _snapshot
 from torchax._tensor import Tensor, _new, _Storage
 
 __all__ = ["CompiledFunction", "Unsupported", "is_compiling"]
@@ -159,9 +159,9 @@ class _Program:
 def _read_inputs(jaxpr) -> list:
     """Per input of `jaxpr`: whether the program reads it. A state tensor it only overwrites (a `.grad` after
     `zero_grad()`) is not passed in: each array passed costs the call a little."""
-    used = {id(v) for e in jaxpr.eqns for v in e.invars if isinstance(v, jex.core.Var)}
-    used.update(id(v) for v in jaxpr.outvars if isinstance(v, jex.core.Var))
-    return [id(v) in used for v in jaxpr.invars]
+    used = {v for e in jaxpr.eqns for v in e.invars if isinstance(v, jex.core.Var)}
+    used.update(v for v in jaxpr.outvars if isinstance(v, jex.core.Var))
+    return [v in used for v in jaxpr.invars]
 
 
 def _trace(fn, args, kwargs, pre: _Snapshot, spmd=None):
@@ -436,6 +436,8 @@ class CompiledFunction:
                     for container, key_, is_attr, tpl in plan.assign]
         result = _rebuild(plan.result, snap, None, made)
         targets = [(storages[i], o) for i, o in plan.changed]
+        # (a custom program reads `snap`; host functions read the state as the call left it: both remember after)
+        late = prog.custom or plan.host
         remembered = None
         if prog.custom:
             outs, new_key = prog.call(snap, vals, hps, key)
@@ -449,7 +451,7 @@ class CompiledFunction:
             if n and _donatable(donated, snap, order[:n]):
                 jitted = prog.jit
                 self.stats["donated"] += 1
-            if not plan.host:  # (host functions read the state as the call left it)
+            if not late:
                 remembered = _remember(prog, snap, assigned)
             outs, new_key = jitted(donated, kept, hps, key)
         if prog.uses_rng:
@@ -468,7 +470,7 @@ class CompiledFunction:
                 host_fn(*_rebuild(a, snap, outs, made), **_rebuild(k, snap, outs, made))
         if prog.differentiable:
             prog.attach(result, snap, made)
-        if prog.custom or plan.host:
+        if late:
             remembered = _remember(prog, snap, assigned)
         if remembered is not None:
             self._fast = (mode, prog, remembered)
@@ -517,11 +519,11 @@ def _remember(prog, snap: _Snapshot, assigned: list):
         tensor_ids[id(v)], storage_ids[id(v._storage)] = ti, si
         snap.values[i] = v
         if meta is not None:
-            meta[ti] = (v, v._requires_grad, v._grad_fn is None, si)
+            meta[ti] = _meta_entry(v, si)
     snap.assigned = where
     snap._index = None
     if meta is None:
-        snap._meta = [(t, t._requires_grad, t._grad_fn is None, storage_ids[id(t._storage)]) for t in tensors[:n_t]]
+        snap._meta = [_meta_entry(t, storage_ids[id(t._storage)]) for t in tensors[:n_t]]
     return snap
 
 

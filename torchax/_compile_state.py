@@ -250,6 +250,11 @@ def _snapshot(fn, args, kwargs) -> _Snapshot:
     return snap
 
 
+def _meta_entry(t: Tensor, storage_index: int) -> tuple:
+    """What `_guard` re-checks of a state tensor: its autograd flags and which storage it holds."""
+    return (t, t._requires_grad, t._grad_fn is None, storage_index)
+
+
 def _guard(snap: _Snapshot, args, kwargs):
     """`snap` brought up to date for a new call when nothing but the arguments changed since the last one
     (the common training loop), else None: the cheap alternative to walking all the state again."""

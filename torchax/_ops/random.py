@@ -86,8 +86,7 @@ def _write(self: Tensor, make) -> Tensor:
     arr = np.asarray(make(math.prod(shape))).reshape(shape)
     if order != tuple(builtins.range(self.ndim)):
         arr = arr.transpose(np.argsort(order))
-    value = jax.device_put(arr.astype(host.NP.get(self.dtype) or _dtype.JNP[self.dtype], copy=False),
-                           to_jax(self.device))
+    value = jax.device_put(arr.astype(self.dtype.np, copy=False), to_jax(self.device))
     return self._inplace(wrap(value))
 
 
@@ -493,4 +492,4 @@ def poisson(input, generator=None) -> Tensor:
     g = _gen(generator)
     vals = np.fromiter((host.poisson_one(g, x) for x in lam), np.float64, lam.size)
     return wrap(jax.device_put(jnp.asarray(vals.reshape(tuple(input.shape)).astype(
-        host.NP.get(input.dtype, np.float32))), to_jax(input.device)))
+        input.dtype.np if input.dtype.is_floating_point else np.float32)), to_jax(input.device)))

@@ -11,14 +11,11 @@ from __future__ import annotations
 import builtins
 import math
 
-import jax.numpy as jnp
 import numpy as np
 
 from torchax import _dtype
 from torchax._generator import Generator
 
-NP = {_dtype.float16: np.float16, _dtype.bfloat16: jnp.bfloat16, _dtype.float32: np.float32,
-      _dtype.float64: np.float64}  # the numpy type a dtype's draws are made in
 _MASK53 = np.uint64((1 << 53) - 1)
 _TWO_PI = 2.0 * math.pi
 
@@ -85,7 +82,7 @@ def uniform(g: Generator, n: int, dt, low: float, high: float) -> np.ndarray:
     x = fma(unit(g, n, dt), hi - lo, lo)
     if dt == _dtype.float64:
         return x
-    x = x.astype(NP[dt])  # a draw that rounds up to `to` in the tensor's type becomes `from`
+    x = x.astype(dt.np)  # a draw that rounds up to `to` in the tensor's type becomes `from`
     top = x.astype(np.float32, copy=False) == hi
     if top.any():
         x[top] = low

@@ -72,7 +72,7 @@ def _host(t: Tensor) -> np.ndarray:
 
 
 def _to_tensor(vals: np.ndarray, like: Tensor) -> Tensor:
-    arr = vals.reshape(tuple(like.shape)).astype(random_host.NP.get(like.dtype) or _dtype.JNP[like.dtype])
+    arr = vals.reshape(tuple(like.shape)).astype(like.dtype.np)
     return wrap(jax.device_put(jnp.asarray(arr), to_jax(like.device)))
 
 
