@@ -287,3 +287,37 @@ def test_state_changes_between_calls_are_seen(monkeypatch):
     np.testing.assert_allclose(comp, eager, rtol=1e-5)
     for a, b in zip(pc, pe):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_a_dict_key_replaced_at_the_same_length():
+    """A buffer renamed through `_buffers`, or an optimizer state entry moved to another key, keeps the dicts'
+    lengths: the re-check neither raises on the missing key nor inserts one into the state's defaultdict."""
+    def run(use_compile):
+        torchax.manual_seed(0)
+        model = nn.Linear(3, 2)
+        model.register_buffer("scale", torchax.full((2,), 2.0))
+        opt = torchax.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+        def step(x):
+            opt.zero_grad()
+            out = model(x)
+            for v in model._buffers.values():
+                out = out * v
+            out.pow(2).mean().backward()
+            opt.step()
+            return out.detach()
+
+        step = torchax.compile(step) if use_compile else step
+        x = torchax.ones(4, 3)
+        outs = [step(x), step(x)]
+        model._buffers["shift"] = model._buffers.pop("scale") + 1
+        outs.append(step(x))
+        model.bias.requires_grad_(False)  # SGD now skips the bias: its moved state entry is not re-created
+        opt.state[torchax.zeros(1)] = opt.state.pop(model.bias)
+        outs.append(step(x))
+        return [o.numpy() for o in outs], len(opt.state), model.bias in opt.state
+
+    (eager, n_e, bias_e), (comp, n_c, bias_c) = run(False), run(True)
+    for a, b in zip(comp, eager):
+        np.testing.assert_allclose(a, b, rtol=1e-5)
+    assert (n_c, bias_c) == (n_e, bias_e) == (2, False)

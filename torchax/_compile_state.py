@@ -272,7 +272,13 @@ def _guard(snap: _Snapshot, args, kwargs):
             return None
     n_t, n_s = snap.n_state[0], snap.n_state[1]
     for (container, key, is_attr), value in zip(snap.slots, snap.values):  # (the arguments hold no slots)
-        if (getattr(container, key, None) if is_attr else container[key]) is not value:
+        # NOTE: a dict's key can change at the same length; `get` neither raises nor, on the optimizer's
+        # defaultdict state, inserts an entry (lists passed the length check: their index is there)
+        if is_attr:
+            now = getattr(container, key, None)
+        else:
+            now = container[key] if type(container) is list else container.get(key, _MISSING)
+        if now is not value:
             return None
     tensors, storages = snap.tensors, snap.storages
     for t, rg, leaf, si in snap._meta:
