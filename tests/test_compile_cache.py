@@ -321,3 +321,15 @@ def test_a_dict_key_replaced_at_the_same_length():
     for a, b in zip(comp, eager):
         np.testing.assert_allclose(a, b, rtol=1e-5)
     assert (n_c, bias_c) == (n_e, bias_e) == (2, False)
+
+
+def test_tensors_in_a_list_subclass_are_rechecked():
+    class Bank(list):
+        pass
+
+    bank = Bank([torchax.ones(2)])
+    f = torchax.compile(lambda x: x * bank[0])
+    x = torchax.ones(2)
+    assert [f(x).tolist() for _ in range(2)] == [[1.0, 1.0]] * 2
+    bank[0] = torchax.full((2,), 3.0)
+    assert f(x).tolist() == [3.0, 3.0]

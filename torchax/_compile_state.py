@@ -277,7 +277,7 @@ def _guard(snap: _Snapshot, args, kwargs):
         if is_attr:
             now = getattr(container, key, None)
         else:
-            now = container[key] if type(container) is list else container.get(key, _MISSING)
+            now = container[key] if isinstance(container, list) else container.get(key, _MISSING)
         if now is not value:
             return None
     tensors, storages = snap.tensors, snap.storages
